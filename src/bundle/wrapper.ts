@@ -1,0 +1,185 @@
+/**
+ * run.sh: the POSIX `sh` wrapper that runs a job on a compute node with nothing installed there
+ * (no ferry, no Node for sh tasks, no Python). It is also the batch script: scheduler directives
+ * go at the top. Layout and file meanings: layout.ts.
+ *
+ * What it does, and why:
+ * - records the start (started.json) and keeps `heartbeat` fresh from a background loop, so a
+ *   lost run is noticed in minutes (FireWorks pings hourly and waits 4 h: reference/fireworks.md §8.4);
+ * - writes checkpoint.json before each task: a task-level rerun resumes at the failed task;
+ * - runs each task in the background and `wait`s for it, because a trapped signal only
+ *   interrupts `wait`, never a foreground command; tasks run with USR1/USR2 ignored, so a
+ *   scheduler's walltime warning reaches the wrapper without killing the task;
+ * - on TERM/INT/HUP/XCPU (walltime, preemption, scancel, Ctrl+C) kills the task's whole process
+ *   tree — found with POSIX `ps -A -o pid= -o ppid=`, since dash has no job control without a
+ *   terminal — records the signal with the checkpoint, and exits 128+signal;
+ * - writes every file through a temporary name and `mv` (atomic rename), never in place
+ *   (FireWorks rewrites FW_offline.json in place and a concurrent recover can fail a healthy
+ *   run: reference/fireworks.md §4.5);
+ * - exits with the failing task's exit code.
+ *
+ * User data reaches the script only through shQuote (single quotes), and through env.sh.
+ */
+import type { Task } from "../model/types.ts";
+import { shQuote } from "../transport/quote.ts";
+
+export interface WrapperOptions {
+  launchDir: string;
+  runId: number;
+  attempt: number;
+  jobId: number;
+  jobName: string;
+  flowId: number;
+  tasks: readonly Task[];
+  /** First task to run (task-level reruns start later). */
+  startTask: number;
+  heartbeatSeconds: number;
+  /** Scheduler directive lines (#SBATCH …), placed right after the shebang. */
+  directives: readonly string[];
+  /** Shell lines from the worker's preRun, run before the tasks (module load …). */
+  preRun?: string;
+  node: string;
+  ferryVersion: string;
+}
+
+function taskLine(task: Task, index: number): string {
+  if (task.kind === "js") return `    ${index}) exec "$FERRY_NODE" "$F/worker.mjs" task ${index} ;;`;
+  const env = Object.entries(task.env ?? {})
+    .map(([k, v]) => `export ${k}=${shQuote(v)}; `)
+    .join("");
+  return `    ${index}) ${env}exec sh -c ${shQuote(task.command)} ;;`;
+}
+
+export function renderWrapper(o: WrapperOptions): string {
+  const header = [
+    "#!/bin/sh",
+    ...o.directives,
+    `# ferry job bundle: run ${o.runId} (attempt ${o.attempt}) of job ${o.jobId} ${shQuote(o.jobName)} in flow ${o.flowId}.`,
+    `# Written by ferry ${o.ferryVersion}; do not edit. Run it by hand with: ferry exec ${shQuote(o.launchDir)}`,
+  ];
+  const body = `
+FERRY_LAUNCH_DIR=\${FERRY_LAUNCH_DIR:-${shQuote(o.launchDir)}}
+FERRY_RUN_ID=${o.runId}
+FERRY_JOB_ID=${o.jobId}
+FERRY_FLOW_ID=${o.flowId}
+FERRY_JOB_NAME=${shQuote(o.jobName)}
+FERRY_NODE=\${FERRY_NODE:-${shQuote(o.node)}}
+FERRY_HEARTBEAT_SECONDS=\${FERRY_HEARTBEAT_SECONDS:-${Math.round(o.heartbeatSeconds)}}
+FERRY_KILL_GRACE=\${FERRY_KILL_GRACE:-10}
+FERRY_START_TASK=${o.startTask}
+FERRY_TASK_COUNT=${o.tasks.length}
+export FERRY_LAUNCH_DIR FERRY_RUN_ID FERRY_JOB_ID FERRY_FLOW_ID FERRY_JOB_NAME FERRY_NODE
+F="$FERRY_LAUNCH_DIR/_ferry"
+export FERRY_INPUTS="$F/inputs.json"
+
+ferry_now() { date +%s; }
+ferry_put() { printf '%s\\n' "$2" >"$F/.$1.$$.tmp" && mv -f "$F/.$1.$$.tmp" "$F/$1"; }
+ferry_tree() {
+  ps -A -o pid= -o ppid= 2>/dev/null | awk -v r="$1" '{ k[$2] = k[$2] " " $1 }
+    END { q = r; while (q != "") { n = split(q, a, " "); q = ""; for (i = 1; i <= n; i++) { printf "%s ", a[i]; q = q k[a[i]] } } }'
+}
+ferry_kill_tree() { ferry_pids=$(ferry_tree "$1"); [ -n "$ferry_pids" ] && kill -"$2" $ferry_pids 2>/dev/null; }
+
+cd "$FERRY_LAUNCH_DIR" || { echo "ferry: cannot enter $FERRY_LAUNCH_DIR" >&2; exit 97; }
+if [ -f "$F/result.json" ]; then echo "ferry: run $FERRY_RUN_ID already finished: $F/result.json exists" >&2; exit 98; fi
+. "$F/env.sh" || { echo "ferry: cannot read $F/env.sh" >&2; exit 97; }
+
+FERRY_SIGNAL=
+FERRY_TASK_PID=
+FERRY_KILLER=
+ferry_on_signal() {
+  FERRY_SIGNAL=$1
+  if [ -n "$FERRY_TASK_PID" ]; then
+    ferry_kill_tree "$FERRY_TASK_PID" TERM
+    # SIGKILL for a task that ignores TERM; cancelled as soon as the task is reaped, because a
+    # PID killed later could belong to another process by then (PIDs wrap within minutes)
+    ( sleep "$FERRY_KILL_GRACE"; ferry_kill_tree "$FERRY_TASK_PID" KILL ) >/dev/null 2>&1 &
+    FERRY_KILLER=$!
+  fi
+}
+trap 'ferry_on_signal TERM' TERM
+trap 'ferry_on_signal INT' INT
+trap 'ferry_on_signal HUP' HUP
+trap 'ferry_on_signal XCPU' XCPU
+trap 'ferry_put warning "$(ferry_now)"' USR1 USR2
+
+# every fork costs a millisecond or two: read the host name with a builtin, check words with case
+FERRY_STARTED=$(ferry_now)
+FERRY_HOST=
+{ read -r FERRY_HOST </proc/sys/kernel/hostname; } 2>/dev/null || FERRY_HOST=$(uname -n)
+case $FERRY_HOST in *[!A-Za-z0-9._-]*) FERRY_HOST=unknown ;; esac
+FERRY_SCHEDULER_JOB=\${SLURM_JOB_ID:-\${PBS_JOBID:-\${JOB_ID:-\${LSB_JOBID:-}}}}
+case $FERRY_SCHEDULER_JOB in *[!A-Za-z0-9._:@-]*) FERRY_SCHEDULER_JOB=unknown ;; esac
+ferry_put started.json "{\\"runId\\":$FERRY_RUN_ID,\\"at\\":$FERRY_STARTED,\\"host\\":\\"$FERRY_HOST\\",\\"pid\\":$$,\\"schedulerJobId\\":\\"$FERRY_SCHEDULER_JOB\\"}"
+FERRY_HB=
+if [ "$FERRY_HEARTBEAT_SECONDS" -gt 0 ] 2>/dev/null; then
+  ferry_put heartbeat "$FERRY_STARTED"
+  ( while sleep "$FERRY_HEARTBEAT_SECONDS"; do ferry_put heartbeat "$(ferry_now)"; done ) >/dev/null 2>&1 &
+  FERRY_HB=$!
+fi
+${o.preRun ? `\n# worker preRun\n${o.preRun}\n` : ""}
+ferry_run_task() {
+  case $1 in
+${o.tasks.map(taskLine).join("\n")}
+  esac
+  exit 127
+}
+
+FERRY_STATE=COMPLETED
+FERRY_EXIT=0
+FERRY_FAILED_TASK=null
+FERRY_STOPPED=false
+i=$FERRY_START_TASK
+while [ "$i" -lt "$FERRY_TASK_COUNT" ]; do
+  if [ -n "$FERRY_SIGNAL" ]; then FERRY_STATE=FAILED; FERRY_FAILED_TASK=$i; break; fi
+  T="$F/tasks/$i"
+  [ -d "$T" ] || mkdir -p "$T"
+  ferry_put checkpoint.json "{\\"runId\\":$FERRY_RUN_ID,\\"task\\":$i}"
+  (
+    trap '' USR1 USR2
+    FERRY_TASK=$i FERRY_OUTPUTS="$T/output.json" FERRY_ACTION="$T/action.json" FERRY_STOP="$T/stop"
+    export FERRY_TASK FERRY_OUTPUTS FERRY_ACTION FERRY_STOP
+    ferry_run_task "$i"
+  ) >"$T/stdout" 2>"$T/stderr" &
+  FERRY_TASK_PID=$!
+  wait "$FERRY_TASK_PID"; FERRY_RC=$?
+  # a trapped signal interrupts wait while the task may still run (or be an unreaped zombie)
+  while kill -0 "$FERRY_TASK_PID" 2>/dev/null; do wait "$FERRY_TASK_PID"; FERRY_RC=$?; done
+  FERRY_TASK_PID=
+  if [ -n "$FERRY_KILLER" ]; then ferry_kill_tree "$FERRY_KILLER" TERM; FERRY_KILLER=; fi
+  if [ -n "$FERRY_SIGNAL" ]; then FERRY_STATE=FAILED; FERRY_FAILED_TASK=$i; break; fi
+  if [ "$FERRY_RC" -ne 0 ]; then FERRY_STATE=FAILED; FERRY_FAILED_TASK=$i; FERRY_EXIT=$FERRY_RC; break; fi
+  i=$((i + 1))
+  if [ -e "$T/stop" ]; then FERRY_STOPPED=true; break; fi
+done
+
+if [ -n "$FERRY_HB" ]; then ferry_kill_tree "$FERRY_HB" TERM; fi
+FERRY_SIGNAL_JSON=null
+if [ -n "$FERRY_SIGNAL" ]; then
+  FERRY_SIGNAL_JSON="\\"$FERRY_SIGNAL\\""
+  case $FERRY_SIGNAL in HUP) FERRY_EXIT=129 ;; INT) FERRY_EXIT=130 ;; TERM) FERRY_EXIT=143 ;; XCPU) FERRY_EXIT=152 ;; esac
+fi
+FERRY_WARNED=false
+if [ -f "$F/warning" ]; then FERRY_WARNED=true; fi
+ferry_put result.json "{\\"runId\\":$FERRY_RUN_ID,\\"state\\":\\"$FERRY_STATE\\",\\"exitCode\\":$FERRY_EXIT,\\"signal\\":$FERRY_SIGNAL_JSON,\\"task\\":$FERRY_FAILED_TASK,\\"nextTask\\":$i,\\"stopped\\":$FERRY_STOPPED,\\"warning\\":$FERRY_WARNED,\\"startedAt\\":$FERRY_STARTED,\\"finishedAt\\":$(ferry_now)}"
+exit "$FERRY_EXIT"
+`;
+  return `${header.join("\n")}\n${body}`;
+}
+
+/** env.sh: every identifier-safe top-level input as FERRY_IN_<key>, then the worker's env. */
+export function renderEnvFile(
+  inputs: Record<string, unknown>,
+  env: Readonly<Record<string, string>>,
+): string {
+  const lines = ["# inputs and environment of this run, quoted for sh (written by ferry)"];
+  for (const [key, value] of Object.entries(inputs)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) continue;
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    // environment variables are limited (MAX_ARG_STRLEN = 128 KiB on Linux); big inputs stay in inputs.json
+    if (text.length > 64 * 1024) continue;
+    lines.push(`export FERRY_IN_${key}=${shQuote(text)}`);
+  }
+  for (const [key, value] of Object.entries(env)) lines.push(`export ${key}=${shQuote(value)}`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,150 @@
+/** How each command's data is shown on a terminal (--json prints the data as it is). */
+import type { AddedFlow } from "../engine/add-flow.ts";
+import type { LaunchSummary } from "../launcher/launch.ts";
+import type { FlowSummary, Job, Run } from "../model/types.ts";
+import type { DemoResult } from "./commands/demo.ts";
+import type { FlowDetails } from "./commands/flows.ts";
+import type { JobDetails } from "./commands/jobs.ts";
+import { ago, duration, type Out, paint, paintState, preview, table, timestamp } from "./output.ts";
+
+export function printAdded(out: Out, added: readonly AddedFlow[]): void {
+  for (const a of added) {
+    const ids = Object.entries(a.jobIds);
+    out.write(
+      `added flow ${a.flowId} "${a.name}" with ${ids.length} job${ids.length === 1 ? "" : "s"}: ${ids.map(([n, id]) => `${n}=${id}`).join(" ")}\n`,
+    );
+  }
+}
+
+export function printFlows(out: Out, flows: readonly FlowSummary[]): void {
+  if (flows.length === 0) {
+    out.write("no flows\n");
+    return;
+  }
+  out.write(
+    table(
+      ["ID", "NAME", "STATE", "JOBS", "PROGRESS", "UPDATED"],
+      flows.map((f) => [
+        String(f.id),
+        f.name,
+        paintState(out, f.state),
+        String(f.jobCount),
+        Object.entries(f.counts)
+          .map(([s, n]) => `${paintState(out, s)}:${n}`)
+          .join(" "),
+        ago(f.updatedAt),
+      ]),
+      out,
+    ),
+  );
+}
+
+export function jobRows(out: Out, jobs: readonly Job[]): string[][] {
+  return jobs.map((j) => [
+    String(j.id),
+    String(j.flowId),
+    j.name,
+    paintState(out, j.state),
+    j.worker ?? "-",
+    String(j.priority),
+    ago(j.updatedAt),
+    preview(j.outputs),
+  ]);
+}
+
+export function printJobs(out: Out, jobs: readonly Job[]): void {
+  if (jobs.length === 0) {
+    out.write("no jobs match\n");
+    return;
+  }
+  out.write(
+    table(["ID", "FLOW", "NAME", "STATE", "WORKER", "PRIO", "UPDATED", "OUTPUTS"], jobRows(out, jobs), out),
+  );
+}
+
+export function printFlow(out: Out, d: FlowDetails): void {
+  const f = d.flow;
+  out.write(
+    `flow ${f.id} "${f.name}" — ${paintState(out, f.state)}, ${f.jobCount} jobs, created ${timestamp(f.createdAt)}\n`,
+  );
+  if (Object.keys(f.metadata).length > 0) out.write(`metadata: ${JSON.stringify(f.metadata)}\n`);
+  const parents = new Map<number, number[]>();
+  for (const [p, c] of d.edges) parents.set(c, [...(parents.get(c) ?? []), p]);
+  const names = new Map(d.jobs.map((j) => [j.id, j.name]));
+  out.write(
+    table(
+      ["ID", "NAME", "STATE", "PARENTS", "OUTPUTS"],
+      d.jobs.map((j) => [
+        String(j.id),
+        j.name,
+        paintState(out, j.state),
+        (parents.get(j.id) ?? []).map((p) => names.get(p) ?? p).join(",") || "-",
+        preview(j.outputs),
+      ]),
+      out,
+    ),
+  );
+}
+
+function runLine(out: Out, r: Run): string {
+  const took = r.startedAt && r.finishedAt ? ` in ${duration(r.finishedAt - r.startedAt)}` : "";
+  const arch = r.archived ? paint(out, "gray", " (archived)") : "";
+  return `  run ${r.id} attempt ${r.attempt}: ${paintState(out, r.state)}${took}${arch} — ${r.mode}${r.worker ? ` on ${r.worker}` : ""}${r.host ? `@${r.host}` : ""}\n    dir: ${r.launchDir ?? "-"}${r.schedulerId ? `  scheduler id: ${r.schedulerId}` : ""}\n`;
+}
+
+export function printJob(out: Out, d: JobDetails): void {
+  const j = d.job;
+  out.write(`job ${j.id} "${j.name}" in flow ${j.flowId} — ${paintState(out, j.state)}\n`);
+  out.write(
+    `  tasks: ${j.tasks.map((t) => (t.kind === "sh" ? `sh(${preview(t.command, 50)})` : `js(${t.module}#${t.export})`)).join(", ")}\n`,
+  );
+  out.write(
+    `  parents: ${d.parents.map((p) => `${p.name}#${p.id} ${paintState(out, p.state)}`).join(", ") || "-"}\n`,
+  );
+  out.write(
+    `  children: ${d.children.map((p) => `${p.name}#${p.id} ${paintState(out, p.state)}`).join(", ") || "-"}\n`,
+  );
+  out.write(`  inputs: ${JSON.stringify(j.inputs)}\n  outputs: ${JSON.stringify(j.outputs)}\n`);
+  if (Object.keys(j.resources).length > 0) out.write(`  resources: ${JSON.stringify(j.resources)}\n`);
+  if (j.worker || j.category)
+    out.write(`  worker: ${j.worker ?? "-"}  category: ${j.category ?? "-"}  priority: ${j.priority}\n`);
+  if (j.recovery)
+    out.write(`  recovery: resume at task ${j.recovery.startTask} (${j.recovery.dirMode} dir)\n`);
+  for (const r of d.runs) {
+    out.write(runLine(out, r));
+    if (r.error) {
+      out.write(paint(out, "red", `    error: ${r.error.message}\n`));
+      if (r.error.stack)
+        out.write(
+          `${r.error.stack
+            .split("\n")
+            .map((l) => `      ${l}`)
+            .join("\n")}\n`,
+        );
+    }
+  }
+  out.write("  history:\n");
+  for (const e of d.events)
+    out.write(
+      `    ${timestamp(e.at)}  ${e.from ?? "·"} → ${paintState(out, e.to)}${e.reason ? `  (${e.reason})` : ""}\n`,
+    );
+}
+
+export function printLaunch(out: Out, s: LaunchSummary): void {
+  out.write(
+    `launched ${s.claimed} job${s.claimed === 1 ? "" : "s"}: ${s.completed} completed, ${s.failed} failed${s.interrupted ? `, ${s.interrupted} interrupted` : ""}\n`,
+  );
+}
+
+export function printDemo(out: Out, d: DemoResult): void {
+  printJobs(out, d.jobs);
+  const value = d.pi === null ? "none" : String(d.pi);
+  out.write(
+    `\n${paint(out, "bold", "final value")}: pi ≈ ${value}  (expected ${d.expectedPi}; ${d.jobs.length} jobs in ${d.seconds.toFixed(1)} s)\n`,
+  );
+  out.write(
+    d.ok
+      ? paint(out, "green", "demo OK: every job COMPLETED and the value is right\n")
+      : paint(out, "red", "demo FAILED\n"),
+  );
+}

@@ -1,0 +1,183 @@
+/**
+ * ferry.yaml: one project file, one zod schema (with descriptions and defaults, unknown keys
+ * rejected, worker kinds as a discriminated union on `mode`). The same schema emits
+ * schema/ferry.schema.json for editors.
+ */
+import { z } from "zod";
+import { resourcesSchema, SCHEDULER_NAMES } from "../model/resources.ts";
+
+const seconds = (d: number, what: string) => z.number().positive().default(d).describe(what);
+
+export const sshTransportSchema = z.strictObject({
+  type: z.literal("ssh"),
+  host: z.string().min(1).describe("Host name or ~/.ssh/config alias."),
+  user: z.string().min(1).optional(),
+  port: z.number().int().positive().optional(),
+  identityFile: z.string().min(1).optional().describe("Private key file."),
+  knownHostsFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Default ~/.ssh/known_hosts; host keys are always verified."),
+});
+
+const commonWorker = {
+  workDir: z
+    .string()
+    .min(1)
+    .describe("Root of the launch directories (relative paths: to the project folder)."),
+  categories: z
+    .array(z.string().min(1))
+    .default([])
+    .describe("Only jobs of these categories (empty: any job)."),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+    .default({})
+    .describe("Environment for every task."),
+  preRun: z.string().optional().describe("Shell lines run before the tasks (module load …)."),
+  node: z.string().min(1).default("node").describe("The node binary on the compute side (js tasks only)."),
+  heartbeatSeconds: seconds(60, "How often a running job's wrapper refreshes its heartbeat file."),
+};
+
+const batchWorker = {
+  ...commonWorker,
+  scheduler: z
+    .enum(SCHEDULER_NAMES)
+    .default("shell")
+    .describe("Batch system: shell, slurm, pbs, sge or lsf."),
+  defaultResources: resourcesSchema.optional().describe("Resources for jobs that do not set them."),
+  maxQueued: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("At most this many of this worker's jobs queued or running."),
+  statusIntervalSeconds: seconds(30, "Minimum time between two status calls to the scheduler."),
+  lostAfterSeconds: seconds(600, "A running job whose heartbeat is older than this is reported lost."),
+  walltimeWarningSeconds: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(120)
+    .describe("Ask the scheduler for a signal this long before the walltime ends (0: never)."),
+  schedulerUser: z
+    .string()
+    .optional()
+    .describe("List the queue by this user (some schedulers cannot list by id)."),
+  pbsFlavor: z
+    .enum(["pbspro", "torque"])
+    .default("pbspro")
+    .describe("pbspro (PBS Professional, OpenPBS) or torque."),
+  commandPrefix: z
+    .array(z.string().min(1))
+    .optional()
+    .describe(
+      'Run every scheduler command through this local wrapper, e.g. ["sudo", "-u", "hpcuser"] or ["unshare", "-n"].',
+    ),
+};
+
+/**
+ * How `ferry qlaunch` submits pilot jobs for a pull worker (FireWorks' qadapter): each pilot runs
+ * `ferry launch` for this worker inside its allocation, so the compute nodes must reach the
+ * database (PostgreSQL; SQLite only when pilots run on the machine that holds the file).
+ */
+export const queueSchema = z.strictObject({
+  scheduler: batchWorker.scheduler,
+  defaultResources: batchWorker.defaultResources,
+  maxQueued: batchWorker.maxQueued,
+  statusIntervalSeconds: batchWorker.statusIntervalSeconds,
+  walltimeWarningSeconds: batchWorker.walltimeWarningSeconds,
+  schedulerUser: batchWorker.schedulerUser,
+  pbsFlavor: batchWorker.pbsFlavor,
+  commandPrefix: batchWorker.commandPrefix,
+  launcherDir: z
+    .string()
+    .min(1)
+    .default("pilots")
+    .describe("Where pilot scripts and their logs go (block_*/launcher_* folders)."),
+  preRun: z
+    .string()
+    .optional()
+    .describe("Shell lines run before `ferry launch` in the pilot (module load node …)."),
+  ferry: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('How a compute node runs ferry, e.g. ["ferry"] (default: this node binary and this ferry).'),
+});
+
+export const pullWorkerSchema = z.strictObject({
+  mode: z.literal("pull"),
+  ...commonWorker,
+  queue: queueSchema
+    .optional()
+    .describe("Settings for ferry qlaunch (pilot jobs that run ferry launch on compute nodes)."),
+  concurrency: z
+    .number()
+    .int()
+    .positive()
+    .default(1)
+    .describe("Jobs run at once by `ferry launch` on this worker."),
+  leaseSeconds: seconds(
+    60,
+    "A pull run whose lease is this old is lost (the launcher renews it while alive).",
+  ),
+});
+
+export const offlineWorkerSchema = z.strictObject({
+  mode: z.literal("offline"),
+  ...batchWorker,
+});
+
+export const managedWorkerSchema = z.strictObject({
+  mode: z.literal("managed"),
+  ...batchWorker,
+  transport: z.union([z.literal("local"), sshTransportSchema]).default("local"),
+});
+
+export const workerSchema = z.discriminatedUnion("mode", [
+  pullWorkerSchema,
+  offlineWorkerSchema,
+  managedWorkerSchema,
+]);
+
+export const databaseSchema = z.union([
+  z.strictObject({
+    sqlite: z.string().min(1).describe("Path of the SQLite file (local disk only: never NFS or Lustre)."),
+  }),
+  z.strictObject({
+    postgres: z.string().startsWith("postgres").describe("postgres://user@host:port/database"),
+    schema: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional()
+      .describe("Schema to use (default: public)."),
+  }),
+]);
+
+export const projectSchema = z.strictObject({
+  database: databaseSchema
+    .prefault({ sqlite: ".ferry/ferry.db" })
+    .describe("Where ferry keeps flows, jobs and runs."),
+  workers: z
+    .record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/), workerSchema)
+    .prefault({ local: { mode: "pull", workDir: "runs" } })
+    .describe("Where jobs run."),
+  defaults: z
+    .strictObject({
+      worker: z
+        .string()
+        .optional()
+        .describe("Worker used when a command does not name one (default: the first)."),
+    })
+    .prefault({}),
+});
+
+export type ProjectFile = z.infer<typeof projectSchema>;
+export type WorkerConfig = z.infer<typeof workerSchema>;
+export type PullWorkerConfig = z.infer<typeof pullWorkerSchema>;
+export type OfflineWorkerConfig = z.infer<typeof offlineWorkerSchema>;
+export type ManagedWorkerConfig = z.infer<typeof managedWorkerSchema>;
+
+export function projectJsonSchema(): unknown {
+  return z.toJSONSchema(projectSchema, { io: "input", unrepresentable: "any" });
+}

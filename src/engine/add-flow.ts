@@ -1,0 +1,75 @@
+/**
+ * Add a flow atomically: the flow, its jobs, its edges and their first history rows are written
+ * in one transaction, so an invalid or interrupted add leaves nothing behind.
+ */
+import { checkJsTasks } from "../bundle/js-bundle.ts";
+import type { FlowSpec } from "../model/types.ts";
+import type { Store, StoreOps } from "../store/store.ts";
+
+export interface AddedFlow {
+  flowId: number;
+  name: string;
+  /** job name → job id */
+  jobIds: Record<string, number>;
+}
+
+export async function addFlow(
+  store: Store,
+  spec: FlowSpec,
+  options: { now?: number } = {},
+): Promise<AddedFlow> {
+  return (await addFlows(store, [spec], options))[0]!;
+}
+
+/** Add several flows in one transaction: all of them, or none. */
+export async function addFlows(
+  store: Store,
+  specs: readonly FlowSpec[],
+  options: { now?: number } = {},
+): Promise<AddedFlow[]> {
+  for (const spec of specs) await checkJsTasks(spec.jobs, spec.source);
+  const now = options.now ?? Date.now();
+  return store.transaction(async (tx) => {
+    const out: AddedFlow[] = [];
+    for (const spec of specs) out.push(await insertFlowSpec(tx, spec, now));
+    return out;
+  });
+}
+
+/** Insert one validated flow spec inside the caller's transaction. */
+export async function insertFlowSpec(tx: StoreOps, spec: FlowSpec, now: number): Promise<AddedFlow> {
+  {
+    const flowId = await tx.insertFlow(spec.name, spec.metadata, now);
+    const ids = await tx.insertJobs(
+      flowId,
+      spec.jobs.map((j) => ({
+        name: j.name,
+        state: j.parents.length === 0 ? "READY" : "WAITING",
+        tasks: j.tasks,
+        inputs: j.inputs,
+        resources: j.resources,
+        worker: j.worker,
+        category: j.category,
+        priority: j.priority,
+        metadata: j.metadata,
+        allowFailedParents: j.allowFailedParents,
+        unfinishedParents: j.parents.length,
+      })),
+      now,
+    );
+    await tx.insertEdges(
+      spec.jobs.flatMap((j) => j.parents.map((p) => [ids.get(p)!, ids.get(j.name)!] as const)),
+    );
+    await tx.insertEvents(
+      spec.jobs.map((j) => ({
+        jobId: ids.get(j.name)!,
+        runId: null,
+        from: null,
+        to: j.parents.length === 0 ? "READY" : "WAITING",
+        reason: "added",
+      })),
+      now,
+    );
+    return { flowId, name: spec.name, jobIds: Object.fromEntries(ids) };
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Resolve a job's inputs on the login side, before it is handed to any executor: output
+ * references become the referenced values; a job that runs after failed parents also receives
+ * their errors in `inputs._failedParents`.
+ *
+ * A job replaced by its action (model/action.ts, `replace`) stores the marker
+ * {"$replacedBy": "<job>", "path": "a.b"} as its output: a reference to it reads that job's
+ * output at that path instead, following chains of replacements (a replacement replaced in turn).
+ */
+import { findReferences, getPath, parsePath, resolveReferences } from "../flow/references.ts";
+import { isPlainObject, type JsonObject, type JsonValue } from "../model/json.ts";
+import type { Job } from "../model/types.ts";
+import type { StoreOps } from "../store/store.ts";
+
+export class InputsError extends Error {
+  override name = "InputsError";
+}
+
+/** Longest chain of replacements followed (a loop is reported long before this). */
+const MAX_FORWARDS = 64;
+
+/** The replacement a replaced job's output points to, or null for an ordinary output. */
+export function replacedBy(outputs: JsonValue | null): { job: string; path: string } | null {
+  if (!isPlainObject(outputs) || typeof outputs.$replacedBy !== "string") return null;
+  const extra = Object.keys(outputs).filter((k) => k !== "$replacedBy" && k !== "path");
+  if (extra.length > 0 || (outputs.path !== undefined && typeof outputs.path !== "string")) return null;
+  return { job: outputs.$replacedBy, path: (outputs.path as string | undefined) ?? "" };
+}
+
+type Found = Map<string, { state: string; outputs: JsonValue | null }>;
+
+/** Outputs of the named jobs and of the replacements they point to, a few queries in all. */
+async function outputsFollowingReplacements(
+  store: StoreOps,
+  flowId: number,
+  names: string[],
+): Promise<Found> {
+  const found: Found = new Map();
+  let want = names;
+  for (let i = 0; want.length > 0 && i < MAX_FORWARDS; i++) {
+    const got = await store.outputsByName(flowId, want);
+    for (const [k, v] of got) found.set(k, v);
+    const next = [...got.values()].map((v) =>
+      v.state === "COMPLETED" ? replacedBy(v.outputs)?.job : undefined,
+    );
+    want = [...new Set(next.filter((n): n is string => n !== undefined && !found.has(n)))];
+  }
+  return found;
+}
+
+export async function resolveInputs(store: StoreOps, job: Job): Promise<JsonObject> {
+  const refs = findReferences(job.inputs);
+  const names = [...new Set(refs.map((r) => r.job))];
+  const found = await outputsFollowingReplacements(store, job.flowId, names);
+  const lookup = (name: string): JsonValue | null => {
+    const chain: string[] = [];
+    let current = name;
+    for (;;) {
+      const j = found.get(current);
+      const what = chain.length === 0 ? `"${name}"` : `"${name}" (replaced by "${current}")`;
+      if (!j) throw new InputsError(`reference to ${what}: no such job in flow ${job.flowId}`);
+      if (j.state !== "COMPLETED")
+        throw new InputsError(`reference to ${what}: it is ${j.state}, not COMPLETED, so it has no output`);
+      const next = replacedBy(j.outputs);
+      if (!next) {
+        // the markers' paths, innermost first: a's marker path applies to the output a points to
+        let value = j.outputs;
+        for (const step of chain) {
+          const marker = replacedBy(found.get(step)!.outputs)!;
+          if (marker.path === "") continue;
+          value = getPath(value, parsePath(marker.path), `reference to "${name}" (replaced by "${current}")`);
+        }
+        return value;
+      }
+      chain.unshift(current);
+      if (chain.includes(next.job) || chain.length > MAX_FORWARDS)
+        throw new InputsError(
+          `reference to "${name}": its replacements form a loop (${[...chain].reverse().join(" → ")} → ${next.job})`,
+        );
+      current = next.job;
+    }
+  };
+  let inputs: JsonObject;
+  try {
+    inputs = resolveReferences(job.inputs, lookup) as JsonObject;
+  } catch (e) {
+    throw e instanceof InputsError ? e : new InputsError((e as Error).message);
+  }
+  if (job.allowFailedParents) {
+    const parentIds = (await store.parentsOf([job.id])).get(job.id) ?? [];
+    const parents = await store.getJobs(parentIds);
+    const failed = parents.filter((p) => p.state === "FAILED");
+    if (failed.length > 0) {
+      const runs = await store.currentRuns(failed.map((p) => p.id));
+      inputs = {
+        ...inputs,
+        _failedParents: failed.map((p) => ({
+          id: p.id,
+          name: p.name,
+          error: (runs.get(p.id)?.error ?? null) as unknown as JsonValue,
+        })),
+      };
+    }
+  }
+  return inputs;
+}

@@ -1,0 +1,312 @@
+/**
+ * `ferry launch`: the pull launcher (FireWorks' rlaunch). Claims READY jobs for a worker and runs
+ * them on this machine, `concurrency` at a time (job packing inside one allocation), until
+ * nothing is READY or running anywhere (rapidfire), or after one job (`once`), `maxJobs` jobs,
+ * or `timeoutMs`.
+ *
+ * While a job runs, the launcher holds its run's lease in the database and renews all its
+ * leases with one statement per beat; a launcher that dies stops renewing, and its runs are
+ * found by `ferry detect-lost` within a lease period (seconds to minutes, not FireWorks' 4 h).
+ *
+ * Stopping: `stop` (first Ctrl+C) stops claiming and lets running jobs finish; `abort` (second
+ * Ctrl+C) sends SIGTERM to the running wrappers, which kill their tasks and record the signal —
+ * those runs are kept as INTERRUPTED and their jobs go back to READY. No job is left claimed
+ * but abandoned.
+ */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { ResolvedProject, ResolvedWorker } from "../config/load.ts";
+import { type ClaimedRun, claimReserved, claimRuns, pendingWork } from "../engine/claim.ts";
+import { releaseInterrupted } from "../engine/interrupt.ts";
+import { detectLost, handleLost } from "../engine/lost.ts";
+import { applyOutcome, type RunOutcome } from "../engine/outcome.ts";
+import { coerceError } from "../model/errors.ts";
+import type { FerryEvents } from "../model/events.ts";
+import type { Store } from "../store/store.ts";
+import { runLocally } from "./local-run.ts";
+
+export interface LaunchOptions {
+  project: ResolvedProject;
+  worker: ResolvedWorker;
+  events: FerryEvents;
+  concurrency?: number;
+  once?: boolean;
+  maxJobs?: number;
+  timeoutMs?: number;
+  categories?: readonly string[];
+  /** Stop claiming new jobs (running ones finish). */
+  stop?: AbortSignal;
+  /** Interrupt running jobs (implies stop). */
+  abort?: AbortSignal;
+  /** Longest sleep between idle polls (default 1 s). */
+  maxPollMs?: number;
+  /** Reservation mode: run exactly this reserved run (a pilot submitted for it), then stop. */
+  runId?: number;
+}
+
+export interface LaunchSummary {
+  claimed: number;
+  completed: number;
+  failed: number;
+  interrupted: number;
+  /** Runs cancelled or rerun from elsewhere while they ran here (stopped, result not applied). */
+  stopped: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A sleep that a finished job, a stop or an abort cuts short. */
+class Wakeup {
+  #resolve: (() => void) | undefined;
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#resolve = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#resolve = done;
+    });
+  }
+  notify(): void {
+    this.#resolve?.();
+  }
+}
+
+/** Retry a database step with backoff: the database may be briefly away (restart, lock). */
+async function withRetry<T>(
+  events: FerryEvents,
+  fn: () => Promise<T>,
+  give: AbortSignal | undefined,
+  attempts = Number.POSITIVE_INFINITY,
+): Promise<T> {
+  let delay = 200;
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const error = coerceError(e);
+      if (i >= attempts || !(error as { retryable?: boolean }).retryable || give?.aborted) throw error;
+      events.emit("launcher:error", { error, retryInMs: delay });
+      await sleep(delay);
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+}
+
+export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSummary> {
+  if (o.worker.mode !== "pull") {
+    throw new Error(`worker "${o.worker.name}" is a ${o.worker.mode} worker; ferry launch runs pull workers`);
+  }
+  const concurrency = Math.max(1, o.concurrency ?? o.worker.concurrency);
+  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const leaseMs = o.worker.leaseSeconds * 1000;
+  const worker = {
+    name: o.worker.name,
+    workDir: o.worker.workDir,
+    categories: o.categories ?? o.worker.categories,
+  };
+  const cacheDir = join(o.project.dir, ".ferry", "cache", "bundles");
+  const limit = o.once || o.runId !== undefined ? 1 : (o.maxJobs ?? Number.POSITIVE_INFINITY);
+  const deadline = o.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + o.timeoutMs;
+  const summary: LaunchSummary = { claimed: 0, completed: 0, failed: 0, interrupted: 0, stopped: 0 };
+  const running = new Map<number, { promise: Promise<void>; pid?: number }>();
+  const wake = new Wakeup();
+  const notify = () => wake.notify();
+  o.stop?.addEventListener("abort", notify, { once: true });
+
+  o.events.emit("launcher:start", { owner, concurrency, worker: worker.name });
+  // runs left behind by an earlier launcher on this host: collect finished ones, fail dead ones
+  const abandoned = await withRetry(o.events, () => detectLost(store, { abandonedHere: true }), o.stop);
+  const mine = abandoned.filter((l) => l.run.host === hostname() && l.run.worker === worker.name);
+  if (mine.length > 0) {
+    const handled = await handleLost(store, mine, "fail");
+    for (const l of mine) {
+      const state = handled.collected.includes(l.job.id)
+        ? "collected"
+        : handled.failed.includes(l.job.id)
+          ? "failed"
+          : "left running";
+      o.events.emit("run:lost", {
+        jobId: l.job.id,
+        runId: l.run.id,
+        reason: `abandoned by an earlier launcher: ${state}`,
+      });
+    }
+  }
+  const onBeat = async () => {
+    const now = Date.now();
+    await store.renewLeases(owner, now + leaseMs, now);
+    // a run cancelled or rerun meanwhile (from another shell or host) is stopped here
+    const stopped = (await store.findRuns({ leaseOwner: owner, includeArchived: true })).filter(
+      (r) => (r.state !== "RUNNING" || r.archived) && running.has(r.id),
+    );
+    for (const r of stopped) {
+      const pid = running.get(r.id)?.pid;
+      if (pid === undefined) continue;
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const beat = setInterval(
+    () => {
+      onBeat().catch((e) =>
+        o.events.emit("launcher:error", { error: coerceError(e), retryInMs: leaseMs / 3 }),
+      );
+    },
+    Math.max(1000, leaseMs / 3),
+  );
+  beat.unref();
+  const onAbort = () => {
+    for (const r of running.values()) {
+      if (r.pid === undefined) continue;
+      try {
+        process.kill(r.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    wake.notify();
+  };
+  o.abort?.addEventListener("abort", onAbort, { once: true });
+
+  const finish = async (claim: ClaimedRun, outcome: RunOutcome, started: number) => {
+    const interrupted =
+      o.abort?.aborted === true && outcome.state === "FAILED" && outcome.error?.signal === "TERM";
+    if (interrupted) {
+      await withRetry(
+        o.events,
+        () => store.transaction((tx) => releaseInterrupted(tx, claim.runId, outcome, Date.now())),
+        undefined,
+      );
+      summary.interrupted++;
+    } else {
+      const applied = await withRetry(
+        o.events,
+        () => store.transaction((tx) => applyOutcome(tx, claim.runId, outcome, Date.now())),
+        undefined,
+      );
+      if (!applied.applied) summary.stopped++;
+      else if (applied.jobState === "COMPLETED") summary.completed++;
+      else summary.failed++;
+      o.events.emit("run:collected", {
+        jobId: claim.job.id,
+        runId: claim.runId,
+        state: applied.jobState ?? outcome.state,
+        stale: !applied.applied,
+      });
+    }
+    o.events.emit("run:finished", {
+      jobId: claim.job.id,
+      runId: claim.runId,
+      name: claim.job.name,
+      state: interrupted ? "INTERRUPTED" : outcome.state,
+      seconds: (Date.now() - started) / 1000,
+      ...(outcome.error ? { error: outcome.error.message } : {}),
+    });
+  };
+
+  const start = (claim: ClaimedRun) => {
+    const started = Date.now();
+    const entry: { promise: Promise<void>; pid?: number } = { promise: Promise.resolve() };
+    o.events.emit("run:started", {
+      jobId: claim.job.id,
+      runId: claim.runId,
+      name: claim.job.name,
+      launchDir: claim.launchDir,
+    });
+    entry.promise = runLocally(claim, {
+      env: o.worker.env,
+      ...(o.worker.preRun ? { preRun: o.worker.preRun } : {}),
+      node: o.worker.node === "node" ? process.execPath : o.worker.node,
+      cacheDir,
+      onStart: (pid) => {
+        entry.pid = pid;
+        if (o.abort?.aborted) process.kill(pid, "SIGTERM");
+      },
+    })
+      .then((outcome) => finish(claim, outcome, started))
+      .catch((e) => o.events.emit("launcher:error", { error: coerceError(e), retryInMs: 0 }))
+      .finally(() => {
+        running.delete(claim.runId);
+        wake.notify();
+      });
+    running.set(claim.runId, entry);
+  };
+
+  let idleMs = 50;
+  try {
+    for (;;) {
+      const stopping =
+        o.stop?.aborted || o.abort?.aborted || Date.now() >= deadline || summary.claimed >= limit;
+      if (!stopping && running.size < concurrency) {
+        const want = Math.min(concurrency - running.size, limit - summary.claimed);
+        const got = await withRetry(
+          o.events,
+          () =>
+            o.runId !== undefined
+              ? claimReserved(store, o.runId, { worker, leaseOwner: owner, leaseMs, host: hostname() })
+              : claimRuns(store, {
+                  worker,
+                  limit: want,
+                  to: "RUNNING",
+                  mode: "pull",
+                  leaseOwner: owner,
+                  leaseMs,
+                  host: hostname(),
+                }),
+          o.stop,
+        );
+        for (const f of got.failed) {
+          summary.failed++;
+          o.events.emit("run:finished", {
+            jobId: f.job.id,
+            runId: f.runId,
+            name: f.job.name,
+            state: "FAILED",
+            seconds: 0,
+            error: f.message,
+          });
+        }
+        summary.claimed += got.claimed.length + got.failed.length;
+        for (const c of got.claimed) {
+          o.events.emit("job:claimed", {
+            jobId: c.job.id,
+            runId: c.runId,
+            name: c.job.name,
+            worker: worker.name,
+          });
+          start(c);
+        }
+        if (got.claimed.length > 0 || got.failed.length > 0) {
+          idleMs = 50;
+          continue;
+        }
+      }
+      if (running.size === 0) {
+        if (stopping || o.once || o.runId !== undefined) break;
+        const pending = await withRetry(o.events, () => pendingWork(store, worker), o.stop);
+        if (pending.ready === 0 && pending.active === 0) break;
+        o.events.emit("launcher:idle", { running: pending.active, waiting: pending.ready });
+      }
+      await wake.wait(running.size > 0 && (stopping || running.size >= concurrency) ? 60_000 : idleMs);
+      idleMs = Math.min(idleMs * 2, o.maxPollMs ?? 1000);
+    }
+  } finally {
+    clearInterval(beat);
+    o.abort?.removeEventListener("abort", onAbort);
+    o.stop?.removeEventListener("abort", notify);
+    await Promise.allSettled([...running.values()].map((r) => r.promise));
+    o.events.emit("launcher:stop", {
+      completed: summary.completed,
+      failed: summary.failed,
+      interrupted: summary.interrupted,
+    });
+  }
+  return summary;
+}

@@ -1,0 +1,89 @@
+/**
+ * Run one claimed job on this machine through the same bundle a compute node would get: write
+ * the bundle, start `sh run.sh` in its own process group (so a terminal's Ctrl+C reaches only
+ * the launcher, which decides what to do with running jobs), wait, and collect result.json.
+ * One protocol for pull, offline and managed runs means one set of semantics for inputs,
+ * outputs, checkpoints and signals.
+ */
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import { collectOutcome, readRunFiles } from "../bundle/collect.ts";
+import type { bundlePaths } from "../bundle/layout.ts";
+import { writeBundle } from "../bundle/write.ts";
+import type { ClaimedRun } from "../engine/claim.ts";
+import { outcomeFromBundle, type RunOutcome } from "../engine/outcome.ts";
+import { errorMessage } from "../model/errors.ts";
+import { LocalTransport } from "../transport/local.ts";
+
+export interface LocalRunOptions {
+  env: Readonly<Record<string, string>>;
+  preRun?: string;
+  node: string;
+  cacheDir: string | null;
+  /** Called with the wrapper's pid once it started (to signal it on interrupt). */
+  onStart?: (pid: number) => void;
+}
+
+const local = new LocalTransport();
+
+function failed(reason: "bundle" | "lost", message: string, finishedAt = Date.now()): RunOutcome {
+  return {
+    state: "FAILED",
+    outputs: null,
+    actions: [],
+    error: { message, stack: null, exitCode: null, signal: null, task: null, reason },
+    exitCode: null,
+    checkpoint: null,
+    finishedAt,
+  };
+}
+
+export async function runLocally(claim: ClaimedRun, options: LocalRunOptions): Promise<RunOutcome> {
+  let paths: ReturnType<typeof bundlePaths>;
+  try {
+    paths = await writeBundle(local, {
+      launchDir: claim.launchDir,
+      runId: claim.runId,
+      attempt: claim.attempt,
+      job: claim.job,
+      inputs: claim.inputs,
+      recovery: claim.recovery,
+      heartbeatSeconds: 0, // the launcher holds the run's lease in the database instead
+      env: options.env,
+      ...(options.preRun ? { preRun: options.preRun } : {}),
+      node: options.node,
+      cacheDir: options.cacheDir,
+      copyFrom: claim.recovery?.dirMode === "copy" ? claim.recovery.previousDir : null,
+    });
+  } catch (e) {
+    return failed("bundle", `cannot write the job bundle in ${claim.launchDir}: ${errorMessage(e)}`);
+  }
+  const out = openSync(paths.schedulerOut, "w");
+  const err = openSync(paths.schedulerErr, "w");
+  const exit = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
+    const child = spawn("sh", [paths.script], {
+      detached: true,
+      stdio: ["ignore", out, err],
+      cwd: claim.launchDir,
+    });
+    child.on("error", (error) => resolve({ code: null, signal: null, error }));
+    child.on("spawn", () => options.onStart?.(child.pid!));
+    child.on("exit", (code, signal) => resolve({ code, signal }));
+  });
+  closeSync(out);
+  closeSync(err);
+  if (exit.error) return failed("bundle", `cannot start sh: ${exit.error.message}`);
+  const files = await readRunFiles(local, claim.launchDir, claim.runId);
+  if (!files.result) {
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    const problems = files.problems.length > 0 ? ` (${files.problems.join("; ")})` : "";
+    return failed(
+      "lost",
+      `the job wrapper ${how} without writing a result${problems}; see ${paths.schedulerErr}`,
+    );
+  }
+  return outcomeFromBundle(
+    files,
+    await collectOutcome(local, claim.launchDir, files.result, claim.job.tasks, claim.recovery),
+  );
+}

@@ -1,0 +1,39 @@
+/** Cancel the scheduler jobs of offline (and local managed) runs: one cancel call per worker. */
+import type { ResolvedProject } from "../config/load.ts";
+import { SchedulerError } from "../model/errors.ts";
+import type { Run } from "../model/types.ts";
+import { getScheduler } from "../schedulers/registry.ts";
+import { LocalTransport } from "../transport/local.ts";
+
+export async function cancelSchedulerJobs(project: ResolvedProject, runs: readonly Run[]): Promise<void> {
+  const byWorker = new Map<string, Run[]>();
+  for (const r of runs) {
+    if (!r.schedulerId || !r.worker) continue;
+    byWorker.set(r.worker, [...(byWorker.get(r.worker) ?? []), r]);
+  }
+  const transport = new LocalTransport();
+  const problems: string[] = [];
+  for (const [name, list] of byWorker) {
+    const worker = project.workers[name];
+    if (!worker || worker.mode === "pull") {
+      problems.push(`worker "${name}" is not in ${project.file} as an offline or managed worker`);
+      continue;
+    }
+    const scheduler = getScheduler(worker.scheduler);
+    const ids = list.map((r) => r.schedulerId!);
+    const spec = scheduler.cancelCommand(ids);
+    const out = await transport.exec(spec);
+    try {
+      scheduler.parseCancel(out, ids);
+    } catch (e) {
+      problems.push(e instanceof SchedulerError ? `${e.message}: ${e.stderr.trim()}` : String(e));
+    }
+  }
+  if (problems.length > 0) {
+    throw new SchedulerError(`cannot cancel every scheduler job: ${problems.join("; ")}`, {
+      command: "cancel",
+      exitCode: null,
+      stderr: problems.join("\n"),
+    });
+  }
+}

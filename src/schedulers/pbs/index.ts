@@ -1,0 +1,44 @@
+/**
+ * The PBS scheduler, in two flavours: PBS Pro / OpenPBS (JSON status, job history for
+ * accounting) and TORQUE (text `qstat -f`; also what the slurm-wlm-torque wrappers speak).
+ */
+import type { CommandOutput } from "../../transport/types.ts";
+import type { Scheduler, StatusListing } from "../types.ts";
+import { pbsAccountingCommand, pbsStatusCommand, pbsSubmitCommand, qdelCommand } from "./commands.ts";
+import { parseQdel, parseQstatJson, parseQsub } from "./parse.ts";
+import { parseQstatFull } from "./parse-text.ts";
+import { type PbsFlavor, renderPbsDirectives } from "./resources.ts";
+
+export type { PbsFlavor } from "./resources.ts";
+
+/** JSON or `Job Id:` text, whichever qstat printed (a PBS Pro older than 14.1 has no -F json). */
+function parseAnyQstat(output: CommandOutput, flavor: PbsFlavor): StatusListing {
+  return /^\s*Job Id:/.test(output.stdout)
+    ? parseQstatFull(output, flavor)
+    : flavor === "pbspro"
+      ? parseQstatJson(output, flavor)
+      : parseQstatFull(output, flavor);
+}
+
+export function createPbsScheduler(flavor: PbsFlavor): Scheduler {
+  return {
+    name: "pbs",
+    supportsArrays: true,
+    warningSignals: [],
+    accountingDelaySeconds: 0,
+    jobIdVariable: "PBS_JOBID",
+    arrayIndexVariable: flavor === "pbspro" ? "PBS_ARRAY_INDEX" : "PBS_ARRAYID",
+    renderDirectives: (req) => renderPbsDirectives(req, flavor),
+    submitCommand: (req) => pbsSubmitCommand(req, flavor),
+    parseSubmit: parseQsub,
+    statusCommand: (ids) => pbsStatusCommand(ids, flavor),
+    parseStatus: (output) => parseAnyQstat(output, flavor),
+    accountingCommand: (ids) => pbsAccountingCommand(ids, flavor),
+    parseAccounting: (output) => parseQstatJson(output, flavor),
+    cancelCommand: qdelCommand,
+    parseCancel: (output) => parseQdel(output),
+  };
+}
+
+export const pbsPro: Scheduler = createPbsScheduler("pbspro");
+export const torque: Scheduler = createPbsScheduler("torque");

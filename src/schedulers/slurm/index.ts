@@ -1,0 +1,25 @@
+/** The SLURM scheduler: sbatch / squeue / sacct / scancel (tested on a real SLURM 22.05). */
+import type { Scheduler } from "../types.ts";
+import { sacctCommand, scancelCommand, slurmSubmitCommand, squeueCommand } from "./commands.ts";
+import { parseSacct, parseSbatch, parseScancel, parseSqueue } from "./parse.ts";
+import { renderSlurmDirectives } from "./resources.ts";
+
+export const slurm: Scheduler = {
+  name: "slurm",
+  supportsArrays: true,
+  warningSignals: ["USR1", "USR2", "TERM"],
+  // squeue --states=all keeps finished jobs for MinJobAge (300 s by default), long after
+  // slurmdbd has their record: when a job leaves squeue, sacct already knows it.
+  accountingDelaySeconds: 0,
+  jobIdVariable: "SLURM_JOB_ID",
+  arrayIndexVariable: "SLURM_ARRAY_TASK_ID",
+  renderDirectives: renderSlurmDirectives,
+  submitCommand: slurmSubmitCommand,
+  parseSubmit: parseSbatch,
+  statusCommand: squeueCommand,
+  parseStatus: parseSqueue,
+  accountingCommand: sacctCommand,
+  parseAccounting: parseSacct,
+  cancelCommand: scancelCommand,
+  parseCancel: (output) => parseScancel(output),
+};

@@ -1,0 +1,180 @@
+/**
+ * PostgreSQL through `pg` (pure JavaScript). For teams, several login nodes and several
+ * launchers or runners at once: claims use FOR UPDATE SKIP LOCKED, and a transaction that loses
+ * a deadlock or serialization race is retried whole.
+ */
+import pg from "pg";
+import { StoreError } from "../../model/errors.ts";
+import type { Db, RunResult, SqlClient, SqlParam } from "../sql.ts";
+import { postgresDialect } from "./dialect.ts";
+
+const RETRY_CODES = new Set(["40P01", "40001"]);
+const UNAVAILABLE_CODES = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]);
+const MAX_ATTEMPTS = 8;
+
+/** Number `?` placeholders as $1, $2, … — skipping quoted strings and identifiers. */
+const numbered = new Map<string, string>();
+export function numberPlaceholders(sql: string): string {
+  const cached = numbered.get(sql);
+  if (cached !== undefined) return cached;
+  let out = "";
+  let n = 0;
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === "?") {
+      n += 1;
+      out += `$${n}`;
+    } else {
+      out += ch;
+    }
+  }
+  numbered.set(sql, out);
+  return out;
+}
+
+function describePgError(e: unknown, where: string): StoreError {
+  const err = e as { code?: string; message?: string };
+  const code = err.code ?? "";
+  const unavailable =
+    UNAVAILABLE_CODES.has(code) ||
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|terminat|Connection/i.test(code + (err.message ?? ""));
+  const hint = unavailable ? ` — is PostgreSQL at ${where} running and reachable?` : "";
+  return new StoreError(`PostgreSQL: ${err.message ?? String(e)}${hint}`, {
+    cause: e,
+    retryable: unavailable || RETRY_CODES.has(code),
+  });
+}
+
+function values(params: readonly SqlParam[] | undefined): unknown[] {
+  return (params ?? []).map((p) => (p === undefined ? null : typeof p === "bigint" ? p.toString() : p));
+}
+
+interface Queryable {
+  query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+}
+
+class PgClient implements SqlClient {
+  readonly dialect = postgresDialect;
+  readonly #q: Queryable;
+  readonly #where: string;
+  constructor(q: Queryable, where: string) {
+    this.#q = q;
+    this.#where = where;
+  }
+  async #query(sql: string, params?: readonly SqlParam[]): Promise<pg.QueryResult> {
+    try {
+      return await this.#q.query(numberPlaceholders(sql), values(params));
+    } catch (e) {
+      throw describePgError(e, this.#where);
+    }
+  }
+  async all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return (await this.#query(sql, params)).rows as T[];
+  }
+  async get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
+    return (await this.#query(sql, params)).rows[0] as T | undefined;
+  }
+  async run(sql: string, params?: readonly SqlParam[]): Promise<RunResult> {
+    return { changes: (await this.#query(sql, params)).rowCount ?? 0 };
+  }
+  async exec(sql: string): Promise<void> {
+    try {
+      await this.#q.query(sql);
+    } catch (e) {
+      throw describePgError(e, this.#where);
+    }
+  }
+}
+
+// int8 (ids, counts, millisecond timestamps) as JS numbers: they stay far below 2^53.
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === 20) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+class PgDb implements Db {
+  readonly dialect = postgresDialect;
+  readonly description: string;
+  readonly #pool: pg.Pool;
+  readonly #client: PgClient;
+  readonly #where: string;
+
+  constructor(url: string, schema: string | undefined) {
+    const parsed = new URL(url);
+    this.#where = `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+    this.description = `PostgreSQL ${this.#where}${schema ? ` (schema ${schema})` : ""}`;
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      max: 4,
+      types,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    // An idle client that loses its connection (server restart) must not crash the process.
+    this.#pool.on("error", () => {});
+    this.#client = new PgClient(this.#pool, this.#where);
+  }
+
+  all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.#client.all<T>(sql, params);
+  }
+  get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
+    return this.#client.get<T>(sql, params);
+  }
+  run(sql: string, params?: readonly SqlParam[]): Promise<RunResult> {
+    return this.#client.run(sql, params);
+  }
+  exec(sql: string): Promise<void> {
+    return this.#client.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let conn: pg.PoolClient;
+      try {
+        conn = await this.#pool.connect();
+      } catch (e) {
+        throw describePgError(e, this.#where);
+      }
+      let broken = false;
+      try {
+        await conn.query("BEGIN");
+        const result = await fn(new PgClient(conn, this.#where));
+        await conn.query("COMMIT");
+        return result;
+      } catch (e) {
+        try {
+          await conn.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        const code =
+          ((e as StoreError).cause as { code?: string } | undefined)?.code ?? (e as { code?: string }).code;
+        if (code && RETRY_CODES.has(code) && attempt < MAX_ATTEMPTS) {
+          await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+          continue;
+        }
+        throw e instanceof StoreError ? e : e;
+      } finally {
+        conn.release(broken);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+export function openPostgres(url: string, schema?: string): Db {
+  return new PgDb(url, schema);
+}

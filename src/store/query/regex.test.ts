@@ -1,0 +1,179 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import fc from "fast-check";
+import pg from "pg";
+import { skipUnless } from "../../../test/helpers/components.ts";
+import { compilePattern } from "./regex.ts";
+
+function compiled(source: string, options = ""): string {
+  const r = compilePattern(source, options);
+  assert.ok(r.ok, `${source} was rejected: ${r.ok ? "" : r.message}`);
+  return r.pattern;
+}
+
+function rejected(source: string, message: RegExp): void {
+  const r = compilePattern(source, "");
+  assert.ok(!r.ok, `${source} was accepted as ${r.ok ? r.pattern : ""}`);
+  assert.match(r.message, message);
+}
+
+describe("regex: rewriting", () => {
+  test("literals are escaped, classes spelled out, lazy quantifiers dropped", () => {
+    assert.equal(compiled("Segmentation fault"), "Segmentation fault");
+    assert.equal(compiled("a.b"), "a[^\\n]b");
+    assert.equal(compiled("a.b", "s"), "a.b");
+    assert.equal(compiled("\\d+\\.\\d{1,3}?"), "[0-9]+\\.[0-9]{1,3}");
+    assert.equal(compiled("\\s\\W"), "[\\t-\\r ][^0-9A-Z_a-z]");
+    assert.equal(compiled("(a|b)c"), "(?:a|b)c");
+    assert.equal(compiled("{x}"), "\\{x\\}");
+    assert.equal(compiled("\\x41\\u00e9\\ud83d\\ude00"), "Aé😀");
+    assert.equal(compiled("[a-c\\]-]"), "[a-c\\]\\-]");
+  });
+
+  test("i folds ASCII letters only; m uses lookarounds for ^ and $", () => {
+    assert.equal(compiled("Ab1é", "i"), "[aA][bB]1é");
+    assert.equal(compiled("[a-cX]", "i"), "[a-cXA-Cx]");
+    assert.equal(compiled("^a$", "m"), "(?:^|(?<=\\n))a(?:$|(?=\\n))");
+  });
+
+  test("unsupported or ambiguous syntax is refused with the reason", () => {
+    rejected("a(b", /missing \) \(at character 2/);
+    rejected("a)b", /unmatched \)/);
+    rejected("[abc", /missing \]/);
+    rejected("[]a]", /empty class \[\]; write \\\] for a literal \]/);
+    rejected("+a", /nothing to repeat \(at character 1/);
+    rejected("a{2}{3}", /nothing to repeat/);
+    rejected("^*", /nothing to repeat/);
+    rejected("a++", /possessive/);
+    rejected("a{1,300}", /repeat counts go up to 100/);
+    rejected("a{3,1}", /out of order/);
+    rejected("a{,3}", /write \{0,n\}/);
+    rejected("(a+)+", /nested repetition/);
+    rejected("(?:a*b){2}", /nested repetition/);
+    rejected("(?<n>a)", /named groups/);
+    rejected("(?i)abc", /inline options such as \(\?i\) are not supported; use \$options/);
+    rejected("(a)\\1", /back-references/);
+    rejected("\\p{L}", /unknown escape \\p/);
+    rejected("[[:alpha:]]", /POSIX classes/);
+    rejected("[\\D]", /\\D cannot be used inside/);
+    rejected("[z-a]", /range out of order/);
+    rejected("[a-\\d]", /cannot end a range/);
+    rejected("\\x4", /\\x needs 2 hex digits/);
+    rejected("\\ud800", /unpaired surrogate/);
+    rejected("a\\", /\\ at the end/);
+    rejected("x".repeat(1001), /longer than 1000/);
+  });
+});
+
+/** Random patterns from the documented syntax, over a small alphabet so that they match often. */
+const patternArb: fc.Arbitrary<string> = fc.letrec<{ alt: string; seq: string; atom: string }>((tie) => ({
+  atom: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    { weight: 6, arbitrary: fc.constantFrom("a", "b", "A", "1", " ", "\\n", "\\.", ".", "é", "-") },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        "\\d",
+        "\\w",
+        "\\s",
+        "\\D",
+        "\\W",
+        "\\S",
+        "[a-c]",
+        "[^a]",
+        "[A-Z1]",
+        "[\\s.]",
+      ),
+    },
+    { weight: 1, arbitrary: tie("alt").map((a) => `(${a})`) },
+  ),
+  seq: fc
+    .array(
+      fc.oneof(
+        {
+          weight: 5,
+          arbitrary: fc
+            .tuple(tie("atom"), fc.constantFrom("", "", "*", "+", "?", "{1,2}", "+?"))
+            .map(([a, q]) => a + q),
+        },
+        { weight: 1, arbitrary: fc.constantFrom("^", "$", "\\b", "\\B") },
+        {
+          weight: 1,
+          arbitrary: fc
+            .tuple(fc.constantFrom("(?=", "(?!", "(?<=", "(?<!"), tie("alt"))
+            .map(([o, a]) => `${o}${a})`),
+        },
+      ),
+      { maxLength: 4 },
+    )
+    .map((parts) => parts.join("")),
+  alt: fc.array(tie("seq"), { minLength: 1, maxLength: 3 }).map((s) => s.join("|")),
+})).alt;
+
+const optionsArb = fc.subarray(["i", "m", "s"]).map((o) => o.join(""));
+const asciiText = fc.string({
+  unit: fc.constantFrom("a", "b", "A", "B", "1", " ", "\n", "_", ".", "-"),
+  maxLength: 8,
+});
+const anyText = fc.string({
+  unit: fc.constantFrom("a", "A", "1", " ", "\n", "\r", "é", "É", "😀", "\u00a0", "\u2028", "\u212a", "_"),
+  maxLength: 6,
+});
+
+describe("regex: meaning", () => {
+  test("on ASCII text without \\r, the rewrite means what the pattern means in JavaScript", () => {
+    fc.assert(
+      fc.property(
+        patternArb,
+        optionsArb,
+        fc.array(asciiText, { maxLength: 10 }),
+        (source, options, texts) => {
+          const r = compilePattern(source, options);
+          fc.pre(r.ok);
+          const native = new RegExp(source, options);
+          const ours = new RegExp(r.ok ? r.pattern : "", "su");
+          for (const t of texts)
+            assert.equal(ours.test(t), native.test(t), `${source} /${options} on ${JSON.stringify(t)}`);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  describe("PostgreSQL reads the rewrite as JavaScript does", { skip: skipUnless("postgres") }, () => {
+    let client: pg.Client;
+    before(async () => {
+      client = new pg.Client({ connectionString: process.env.FERRY_TEST_PG_URL });
+      await client.connect();
+    });
+    after(async () => {
+      await client.end();
+    });
+
+    test("random patterns on text with non-ASCII letters, \\r, U+2028 and astral characters", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          patternArb,
+          optionsArb,
+          fc.array(anyText, { minLength: 1, maxLength: 12 }),
+          async (source, options, texts) => {
+            const r = compilePattern(source, options);
+            fc.pre(r.ok);
+            const pattern = r.ok ? r.pattern : "";
+            const js = texts.map((t) => new RegExp(pattern, "su").test(t));
+            const { rows } = await client.query(
+              "SELECT t ~ $1 AS m FROM unnest($2::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
+              [pattern, texts],
+            );
+            assert.deepEqual(
+              rows.map((row: { m: boolean }) => row.m),
+              js,
+              `${source} /${options} → ${pattern}`,
+            );
+          },
+        ),
+        { numRuns: 200 },
+      );
+    });
+  });
+});

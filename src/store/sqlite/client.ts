@@ -1,0 +1,214 @@
+/**
+ * SQLite through `node:sqlite` (built into Node ≥ 22.5, unflagged since 22.13).
+ *
+ * Why node:sqlite and not better-sqlite3: nothing to compile or download on a login node, no
+ * native module tied to one Node ABI (better-sqlite3 13 segfaults when loaded by Node 20:
+ * reference/infra.md §5), and it is fast enough — the store's hot paths are a handful of
+ * prepared statements per job. WAL mode lets readers run beside the single writer; writers
+ * take the lock up front (BEGIN IMMEDIATE) so two launchers never deadlock on a lock upgrade.
+ *
+ * The file must be on a local disk: SQLite's locking is unreliable on NFS/Lustre/GPFS.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { StoreError } from "../../model/errors.ts";
+import type { Db, RunResult, SqlClient, SqlParam } from "../sql.ts";
+import { sqliteDialect } from "./dialect.ts";
+
+/**
+ * How long to keep retrying a busy database. The wait is asynchronous on purpose: node:sqlite is
+ * synchronous, and SQLite's own busy_timeout would block the event loop (heartbeats, child
+ * processes, and any other connection of the same process that holds the lock) while it waits.
+ */
+const BUSY_DEADLINE_MS = 30_000;
+
+function isBusy(e: unknown): boolean {
+  return /database is locked|SQLITE_BUSY|database table is locked/i.test((e as Error)?.message ?? "");
+}
+
+async function retryBusy<T>(fn: () => T): Promise<T> {
+  const deadline = Date.now() + BUSY_DEADLINE_MS;
+  let wait = 1;
+  for (;;) {
+    try {
+      return fn();
+    } catch (e) {
+      if (!isBusy(e) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
+      wait = Math.min(wait * 2, 50);
+    }
+  }
+}
+
+function bind(params: readonly SqlParam[]): (string | number | bigint | null)[] {
+  return params.map((p) => (p === undefined ? null : typeof p === "boolean" ? (p ? 1 : 0) : p));
+}
+
+function describeSqliteError(e: unknown, file: string): StoreError {
+  const err = e as { message?: string; errcode?: number; code?: string };
+  const msg = err.message ?? String(e);
+  const busy = isBusy(e);
+  const hint = busy
+    ? " — another ferry process held the database for too long; retrying usually helps"
+    : /disk I\/O|unable to open|readonly|no such file/i.test(msg)
+      ? ` — is ${file} on a local disk, and does it still exist? (SQLite must not live on NFS/Lustre)`
+      : "";
+  return new StoreError(`SQLite: ${msg}${hint}`, { cause: e, retryable: busy });
+}
+
+/** A promise chain that lets one async section use the connection at a time. */
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  async lock<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((r) => {
+      release = r;
+    });
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+class SqliteConnection implements SqlClient {
+  readonly dialect = sqliteDialect;
+  readonly #db: DatabaseSync;
+  readonly #file: string;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync, file: string) {
+    this.#db = db;
+    this.#file = file;
+  }
+
+  #prepare(sql: string): StatementSync {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  allSync<T>(sql: string, params: readonly SqlParam[] = []): T[] {
+    try {
+      return this.#prepare(sql).all(...bind(params)) as T[];
+    } catch (e) {
+      throw describeSqliteError(e, this.#file);
+    }
+  }
+
+  runSync(sql: string, params: readonly SqlParam[] = []): RunResult {
+    try {
+      const r = this.#prepare(sql).run(...bind(params));
+      return { changes: Number(r.changes) };
+    } catch (e) {
+      throw describeSqliteError(e, this.#file);
+    }
+  }
+
+  execSync(sql: string): void {
+    try {
+      this.#db.exec(sql);
+    } catch (e) {
+      throw describeSqliteError(e, this.#file);
+    }
+  }
+
+  async all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.allSync<T>(sql, params);
+  }
+  async get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
+    return this.allSync<T>(sql, params)[0];
+  }
+  async run(sql: string, params?: readonly SqlParam[]): Promise<RunResult> {
+    return this.runSync(sql, params);
+  }
+  async exec(sql: string): Promise<void> {
+    this.execSync(sql);
+  }
+}
+
+class SqliteDb implements Db {
+  readonly dialect = sqliteDialect;
+  readonly description: string;
+  readonly #raw: DatabaseSync;
+  readonly #conn: SqliteConnection;
+  readonly #mutex = new Mutex();
+  #closed = false;
+
+  constructor(file: string) {
+    this.description = `SQLite ${file}`;
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    try {
+      // a short blocking timeout only while opening (switching a new file to WAL needs the lock)
+      this.#raw = new DatabaseSync(file, { timeout: 10_000 });
+      this.#raw.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+      this.#raw.exec("PRAGMA busy_timeout = 0");
+    } catch (e) {
+      throw describeSqliteError(e, file);
+    }
+    const regexCache = new Map<string, RegExp>();
+    this.#raw.function(
+      "ferry_regexp",
+      { deterministic: true, varargs: false },
+      (pattern: unknown, value: unknown, flags: unknown) => {
+        if (value === null || value === undefined) return 0;
+        const key = `${String(flags)}/${String(pattern)}`;
+        let re = regexCache.get(key);
+        if (!re) {
+          re = new RegExp(String(pattern), String(flags ?? ""));
+          regexCache.set(key, re);
+        }
+        return re.test(String(value)) ? 1 : 0;
+      },
+    );
+    this.#conn = new SqliteConnection(this.#raw, file);
+  }
+
+  all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.#mutex.lock(() => retryBusy(() => this.#conn.allSync<T>(sql, params)));
+  }
+  get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
+    return this.#mutex.lock(() => retryBusy(() => this.#conn.allSync<T>(sql, params)[0]));
+  }
+  run(sql: string, params?: readonly SqlParam[]): Promise<RunResult> {
+    return this.#mutex.lock(() => retryBusy(() => this.#conn.runSync(sql, params)));
+  }
+  exec(sql: string): Promise<void> {
+    return this.#mutex.lock(() => retryBusy(() => this.#conn.execSync(sql)));
+  }
+
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+    return this.#mutex.lock(async () => {
+      await retryBusy(() => this.#conn.execSync("BEGIN IMMEDIATE"));
+      try {
+        const result = await fn(this.#conn);
+        this.#conn.execSync("COMMIT");
+        return result;
+      } catch (e) {
+        try {
+          this.#conn.execSync("ROLLBACK");
+        } catch {
+          // the transaction may already be gone (e.g. the file disappeared); the original error matters
+        }
+        throw e;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#mutex.lock(async () => this.#raw.close());
+  }
+}
+
+export function openSqlite(file: string): Db {
+  return new SqliteDb(file);
+}

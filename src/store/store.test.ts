@@ -1,0 +1,280 @@
+/** The store suite: the same tests on SQLite and PostgreSQL (test/helpers/stores.ts). */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { dialects } from "../../test/helpers/stores.ts";
+import { addFlow } from "../engine/add-flow.ts";
+import { applyOutcome } from "../engine/outcome.ts";
+import { flow } from "../flow/builder.ts";
+import { StoreError } from "../model/errors.ts";
+import { InvalidTransitionError } from "../model/states.ts";
+import { latestSchemaVersion } from "./migrate.ts";
+import { openStore } from "./open.ts";
+import type { Store } from "./store.ts";
+
+function diamond(name = "diamond") {
+  const f = flow(name);
+  const a = f.job("a", { sh: "true" });
+  const b = f.job("b", { sh: "true", parents: [a] });
+  const c = f.job("c", { sh: "true", parents: [a], allowFailedParents: true });
+  f.job("d", { sh: "true", parents: [b, c] });
+  return f.build();
+}
+
+const claimOpts = (limit: number, now = Date.now()) => ({
+  limit,
+  worker: "w",
+  categories: [] as string[],
+  to: "RUNNING" as const,
+  mode: "pull" as const,
+  leaseOwner: "test",
+  leaseExpiresAt: now + 60_000,
+  host: "h",
+  now,
+});
+
+async function complete(store: Store, jobId: number, state: "COMPLETED" | "FAILED", outputs: unknown = null) {
+  const run = (await store.currentRuns([jobId])).get(jobId)!;
+  return store.transaction((tx) =>
+    applyOutcome(
+      tx,
+      run.id,
+      {
+        state,
+        outputs: outputs as never,
+        actions: [],
+        error: null,
+        exitCode: 0,
+        checkpoint: null,
+        finishedAt: Date.now(),
+      },
+      Date.now(),
+    ),
+  );
+}
+
+async function states(store: Store, flowId: number): Promise<Record<string, string>> {
+  return Object.fromEntries((await store.findJobs({ flowIds: [flowId] })).map((j) => [j.name, j.state]));
+}
+
+for (const d of dialects()) {
+  describe(`store on ${d.name}`, { skip: d.skip }, () => {
+    test("migrations: applied once, idempotent on reopen, concurrent opens are safe", async () => {
+      const { target, dispose } = await d.newTarget();
+      try {
+        const stores = await Promise.all([openStore(target), openStore(target), openStore(target)]);
+        const again = await openStore(target);
+        const rows = await again.db.all<{ version: number }>(
+          "SELECT version FROM ferry_migrations ORDER BY version",
+        );
+        assert.deepEqual(
+          rows.map((r) => Number(r.version)),
+          Array.from({ length: latestSchemaVersion(d.name) }, (_, i) => i + 1),
+        );
+        for (const s of [...stores, again]) await s.close();
+      } finally {
+        await dispose();
+      }
+    });
+
+    test("a database newer than the code is refused", async () => {
+      await using t = await d.open();
+      await t.store.db.run("INSERT INTO ferry_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+        999,
+        "future",
+        Date.now(),
+      ]);
+      await assert.rejects(
+        t.reopen(),
+        (e: Error) => e instanceof StoreError && /schema version 999.*upgrade ferry/.test(e.message),
+      );
+    });
+
+    test("adding a flow is atomic: a failure half-way leaves nothing", async () => {
+      await using t = await d.open();
+      const spec = diamond();
+      spec.jobs.push({ ...spec.jobs[0]! }); // duplicate name: the unique index fails after the flow row went in
+      await assert.rejects(addFlow(t.store, spec));
+      assert.equal((await t.store.flowSummaries()).length, 0);
+      assert.equal(await t.store.countJobs({ includeArchived: true }), 0);
+    });
+
+    test("roots are READY, others WAITING with their count of unfinished parents", async () => {
+      await using t = await d.open();
+      const { flowId } = await addFlow(t.store, diamond());
+      const jobs = await t.store.findJobs({ flowIds: [flowId] });
+      assert.deepEqual(
+        jobs.map((j) => [j.name, j.state, j.unfinishedParents]),
+        [
+          ["a", "READY", 0],
+          ["b", "WAITING", 1],
+          ["c", "WAITING", 1],
+          ["d", "WAITING", 2],
+        ],
+      );
+      assert.equal((await t.store.flowSummaries({ ids: [flowId] }))[0]!.state, "READY");
+    });
+
+    test("claims go by priority, then age", async () => {
+      await using t = await d.open();
+      const f = flow("p");
+      f.job("low", { sh: "true", priority: -1 });
+      f.job("first", { sh: "true" });
+      f.job("high", { sh: "true", priority: 5 });
+      f.job("second", { sh: "true" });
+      await addFlow(t.store, f.build());
+      const order: string[] = [];
+      for (;;) {
+        const got = await t.store.transaction((tx) => tx.claimReady(claimOpts(1)));
+        if (got.length === 0) break;
+        order.push(got[0]!.job.name);
+      }
+      assert.deepEqual(order, ["high", "first", "second", "low"]);
+    });
+
+    test("concurrent claimers never take the same job twice", async () => {
+      await using t = await d.open();
+      const f = flow("many");
+      for (let i = 0; i < 120; i++) f.job(`j${i}`, { sh: "true" });
+      await addFlow(t.store, f.build());
+      const others = await Promise.all([t.reopen(), t.reopen(), t.reopen()]);
+      const claimed = await Promise.all(
+        [t.store, ...others].map(async (s) => {
+          const mine: number[] = [];
+          for (;;) {
+            const got = await s.transaction((tx) => tx.claimReady(claimOpts(3)));
+            if (got.length === 0) return mine;
+            mine.push(...got.map((g) => g.job.id));
+          }
+        }),
+      );
+      const all = claimed.flat();
+      assert.equal(all.length, 120);
+      assert.equal(new Set(all).size, 120);
+      const runs = await t.store.findRuns({});
+      assert.equal(runs.length, 120, "one run per claim");
+    });
+
+    test("completing a job releases its children; failing releases only children that accept failed parents", async () => {
+      await using t = await d.open();
+      const { flowId, jobIds } = await addFlow(t.store, diamond());
+      await t.store.transaction((tx) => tx.claimReady(claimOpts(10)));
+      const done = await complete(t.store, jobIds.a!, "COMPLETED", { v: 1 });
+      assert.deepEqual(done.promoted.sort(), [jobIds.b!, jobIds.c!].sort());
+      assert.deepEqual(await states(t.store, flowId), {
+        a: "COMPLETED",
+        b: "READY",
+        c: "READY",
+        d: "WAITING",
+      });
+      await t.store.transaction((tx) => tx.claimReady(claimOpts(10)));
+      await complete(t.store, jobIds.b!, "FAILED");
+      assert.equal(
+        (await t.store.getJob(jobIds.d!))!.unfinishedParents,
+        2,
+        "d does not accept failed parents",
+      );
+      await complete(t.store, jobIds.c!, "COMPLETED");
+      assert.deepEqual(await states(t.store, flowId), {
+        a: "COMPLETED",
+        b: "FAILED",
+        c: "COMPLETED",
+        d: "WAITING",
+      });
+      assert.equal((await t.store.flowSummaries({ ids: [flowId] }))[0]!.state, "FAILED");
+      assert.deepEqual((await t.store.getJob(jobIds.a!))!.outputs, { v: 1 });
+    });
+
+    test("a failed parent releases a child that accepts failed parents, and the flow can complete", async () => {
+      await using t = await d.open();
+      const f = flow("tolerant");
+      const a = f.job("a", { sh: "true" });
+      f.job("b", { sh: "true", parents: [a], allowFailedParents: true });
+      const { flowId, jobIds } = await addFlow(t.store, f.build());
+      await t.store.transaction((tx) => tx.claimReady(claimOpts(10)));
+      const r = await complete(t.store, jobIds.a!, "FAILED");
+      assert.deepEqual(r.promoted, [jobIds.b!]);
+      await t.store.transaction((tx) => tx.claimReady(claimOpts(10)));
+      await complete(t.store, jobIds.b!, "COMPLETED");
+      assert.equal((await t.store.flowSummaries({ ids: [flowId] }))[0]!.state, "COMPLETED");
+    });
+
+    test("an outcome is applied exactly once", async () => {
+      await using t = await d.open();
+      const { jobIds } = await addFlow(t.store, diamond());
+      await t.store.transaction((tx) => tx.claimReady(claimOpts(10)));
+      const first = await complete(t.store, jobIds.a!, "COMPLETED");
+      const run = (await t.store.runsOfJobs([jobIds.a!]))[0]!;
+      const second = await t.store.transaction((tx) =>
+        applyOutcome(
+          tx,
+          run.id,
+          {
+            state: "FAILED",
+            outputs: null,
+            actions: [],
+            error: null,
+            exitCode: 1,
+            checkpoint: null,
+            finishedAt: Date.now(),
+          },
+          Date.now(),
+        ),
+      );
+      assert.equal(first.applied, true);
+      assert.equal(second.applied, false);
+      assert.equal((await t.store.getJob(jobIds.a!))!.state, "COMPLETED");
+      assert.equal((await t.store.getJob(jobIds.b!))!.unfinishedParents, 0, "children released once");
+    });
+
+    test("every transition writes a history row; a forbidden one rolls the transaction back", async () => {
+      await using t = await d.open();
+      const { jobIds } = await addFlow(t.store, diamond());
+      await assert.rejects(
+        t.store.transaction(async (tx) => {
+          await tx.transitionJobs([jobIds.a!], {
+            from: ["READY"],
+            to: "PAUSED",
+            reason: "x",
+            now: Date.now(),
+          });
+          await tx.transitionJobs([jobIds.b!], {
+            from: ["WAITING"],
+            to: "COMPLETED",
+            reason: "x",
+            now: Date.now(),
+          });
+        }),
+        InvalidTransitionError,
+      );
+      assert.equal((await t.store.getJob(jobIds.a!))!.state, "READY");
+      assert.deepEqual(
+        (await t.store.getEvents(jobIds.a!)).map((e) => `${e.from}->${e.to}`),
+        ["null->READY"],
+      );
+    });
+
+    test("leases: renewed by their owner only", async () => {
+      await using t = await d.open();
+      await addFlow(t.store, diamond());
+      const now = Date.now();
+      await t.store.transaction((tx) => tx.claimReady(claimOpts(10, now)));
+      assert.equal(await t.store.renewLeases("someone-else", now + 5, now), 0);
+      assert.equal(await t.store.renewLeases("test", now + 999_999, now + 1), 1);
+      const run = (await t.store.findRuns({ leaseOwner: "test" }))[0]!;
+      assert.equal(run.leaseExpiresAt, now + 999_999);
+    });
+
+    test("selectors: names by glob, states, flows", async () => {
+      await using t = await d.open();
+      const one = await addFlow(t.store, diamond("one"));
+      await addFlow(t.store, diamond("two"));
+      assert.equal((await t.store.findJobs({ names: ["[ab]"] })).length, 4);
+      assert.equal((await t.store.findJobs({ names: ["*"], flowIds: [one.flowId] })).length, 4);
+      assert.deepEqual(
+        (await t.store.findJobs({ states: ["READY"] })).map((j) => j.name),
+        ["a", "a"],
+      );
+      assert.equal((await t.store.findJobs({ names: ["a%"] })).length, 0, "% is not a wildcard");
+    });
+  });
+}
