@@ -4,16 +4,18 @@
  * calls with 200 jobs queued.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { bundlePaths } from "../src/bundle/layout.ts";
 import { cancelJobs } from "../src/engine/control.ts";
+import { cancelSchedulerJobs } from "../src/offline/cancel.ts";
 import { offlineRecover } from "../src/offline/recover.ts";
 import { offlineSubmit } from "../src/offline/submit.ts";
 import { asBatchWorker } from "../src/offline/worker-exec.ts";
 import type { QueueWorker } from "../src/qlaunch/pilot.ts";
 import { qlaunchRapidfire } from "../src/qlaunch/qlaunch.ts";
+import { execLocal } from "../src/transport/local.ts";
 import { skipUnless } from "./helpers/components.ts";
 import { type TestProject, testProject } from "./helpers/project.ts";
 import { dialects } from "./helpers/stores.ts";
@@ -207,24 +209,31 @@ jobs:
       }
     } finally {
       const ids = (await p.store.findJobStates({ states: ["SUBMITTED"] })).map((j) => j.id);
-      await cancelJobs(p.store, ids, {
+      const cancelled = await cancelJobs(p.store, ids, {
         reason: "test over",
-        cancelScheduled: async (runs) => {
-          const { cancelSchedulerJobs } = await import("../src/offline/cancel.ts");
-          await cancelSchedulerJobs(p.project, runs);
-        },
+        cancelScheduled: (runs) => cancelSchedulerJobs(p.project, runs),
       });
+      assert.deepEqual(cancelled.stopped?.problems ?? [], [], "every scancel went through");
     }
     assert.equal(await p.store.countJobs({ states: ["CANCELLED"] }), 200);
+    // What a user checks with squeue: none of the 200 is still waiting on the cluster.
+    const schedulerIds = submitted.submitted.flatMap((s) => (s.schedulerId ? [s.schedulerId] : []));
+    assert.equal(schedulerIds.length, 200);
+    let left: string[] = [];
     await waitUntil(
       "SLURM to drop the held jobs",
       async () => {
-        const { execLocal } = await import("../src/transport/local.ts");
-        const out = await execLocal({ argv: ["squeue", "-h", "-t", "PD", "-o", "%j"] });
-        return !out.stdout.includes("ferry-q");
+        const out = await execLocal({
+          argv: ["squeue", "-h", "-t", "PD", "-o", "%i", "-j", schedulerIds.join(",")],
+        });
+        left = out.stdout.split("\n").filter((l) => l.trim() !== "");
+        return out.exitCode === 0 && left.length === 0;
       },
-      30_000,
-    );
-    void existsSync;
+      60_000,
+    ).catch((e: Error) => {
+      throw new Error(
+        `${e.message}; still pending: ${left.slice(0, 10).join(", ")}${left.length > 10 ? ", …" : ""}`,
+      );
+    });
   });
 });

@@ -1,11 +1,20 @@
-/** Cancel the scheduler jobs of offline (and local managed) runs: one cancel call per worker. */
+/**
+ * Cancel the scheduler jobs of offline (and local managed) runs: one cancel call per worker,
+ * asked again when the controller was busy (common/retry.ts): a cancel that silently failed
+ * would leave the job to run on the cluster while ferry calls it CANCELLED.
+ */
 import type { ResolvedProject } from "../config/load.ts";
 import { SchedulerError } from "../model/errors.ts";
 import type { Run } from "../model/types.ts";
+import { execIdempotent, type RetryOptions } from "../schedulers/common/retry.ts";
 import { getScheduler } from "../schedulers/registry.ts";
 import { LocalTransport } from "../transport/local.ts";
 
-export async function cancelSchedulerJobs(project: ResolvedProject, runs: readonly Run[]): Promise<void> {
+export async function cancelSchedulerJobs(
+  project: ResolvedProject,
+  runs: readonly Run[],
+  retry: RetryOptions = {},
+): Promise<void> {
   const byWorker = new Map<string, Run[]>();
   for (const r of runs) {
     if (!r.schedulerId || !r.worker) continue;
@@ -22,11 +31,12 @@ export async function cancelSchedulerJobs(project: ResolvedProject, runs: readon
     const scheduler = getScheduler(worker.scheduler);
     const ids = list.map((r) => r.schedulerId!);
     const spec = scheduler.cancelCommand(ids);
-    const out = await transport.exec(spec);
+    const out = await execIdempotent((c) => transport.exec(c), scheduler, spec, retry);
     try {
       scheduler.parseCancel(out, ids);
     } catch (e) {
-      problems.push(e instanceof SchedulerError ? `${e.message}: ${e.stderr.trim()}` : String(e));
+      const tries = out.attempts > 1 ? ` (after ${out.attempts} attempts)` : "";
+      problems.push(e instanceof SchedulerError ? `${e.message}${tries}: ${e.stderr.trim()}` : String(e));
     }
   }
   if (problems.length > 0) {

@@ -24,4 +24,5 @@ export const lsf: Scheduler = {
   }),
   cancelCommand: bkillCommand,
   parseCancel: (output) => parseBkill(output),
+  transientErrors: /not responding|Cannot connect to LSF|Failed in an LSF library call|try again later/i,
 };

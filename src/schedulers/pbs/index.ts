@@ -37,6 +37,8 @@ export function createPbsScheduler(flavor: PbsFlavor): Scheduler {
     parseAccounting: (output) => parseQstatJson(output, flavor),
     cancelCommand: qdelCommand,
     parseCancel: (output) => parseQdel(output),
+    transientErrors:
+      /cannot connect to server|pbs_iff|Connection refused|End of File|communication failure|timed out/i,
   };
 }
 

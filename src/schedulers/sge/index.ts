@@ -22,4 +22,6 @@ export const sge: Scheduler = {
   parseAccounting: parseQacct,
   cancelCommand: qdelCommand,
   parseCancel: (output) => parseQdel(output),
+  transientErrors:
+    /unable to contact qmaster|failed receiving gdi request|commlib error|can't connect to service/i,
 };

@@ -26,4 +26,6 @@ export const shell: Scheduler = {
   }),
   cancelCommand: killCommand,
   parseCancel: (output) => parseKill(output),
+  // ps and kill act on this machine: there is no daemon to be busy.
+  transientErrors: null,
 };

@@ -22,4 +22,6 @@ export const slurm: Scheduler = {
   parseAccounting: parseSacct,
   cancelCommand: scancelCommand,
   parseCancel: (output) => parseScancel(output),
+  transientErrors:
+    /Socket timed out|Unable to contact slurm controller|Zero Bytes were transmitted|Resource temporarily unavailable|Connection refused|Transport endpoint is not connected|Communication connection failure/i,
 };
