@@ -140,16 +140,17 @@ export async function applyOutcomes(
   now: number,
 ): Promise<Applied[]> {
   const results: Applied[] = new Array(items.length);
-  const owned: { i: number; jobId: number; runId: number; outcome: RunOutcome }[] = [];
+  const plain: { i: number; runId: number; outcome: RunOutcome }[] = [];
   for (const [i, it] of items.entries()) {
-    if (it.outcome.actions.some((a) => a !== null)) {
+    // Actions change the graph, one job at a time, each in its own savepoint.
+    if (it.outcome.actions.some((a) => a !== null))
       results[i] = await applyOutcome(tx, it.runId, it.outcome, now);
-      continue;
-    }
-    const o = it.outcome;
-    const jobId = await tx.finishRun(
-      it.runId,
-      {
+    else plain.push({ i, runId: it.runId, outcome: it.outcome });
+  }
+  const finished = await tx.finishRuns(
+    plain.map(({ runId, outcome: o }) => ({
+      runId,
+      patch: {
         state: o.state,
         finishedAt: o.finishedAt,
         outputs: o.outputs,
@@ -160,11 +161,15 @@ export async function applyOutcomes(
         ...(o.startedAt ? { startedAt: o.startedAt } : {}),
         ...(o.host ? { host: o.host } : {}),
       },
-      now,
-    );
-    if (jobId === null)
-      results[i] = await applyOutcome(tx, it.runId, it.outcome, now); // stale: record it as applyOutcome does
-    else owned.push({ i, jobId, runId: it.runId, outcome: o });
+    })),
+    now,
+  );
+  const owned: { i: number; jobId: number; runId: number; outcome: RunOutcome }[] = [];
+  for (const x of plain) {
+    const jobId = finished.get(x.runId);
+    if (jobId === undefined)
+      results[x.i] = await applyOutcome(tx, x.runId, x.outcome, now); // stale: record it as applyOutcome does
+    else owned.push({ ...x, jobId });
   }
   for (const state of ["COMPLETED", "FAILED"] as const) {
     const mine = owned.filter((x) => x.outcome.state === state);
@@ -181,9 +186,12 @@ export async function applyOutcomes(
     );
     const movedIds = new Set(moved.map((m) => m.id));
     if (state === "COMPLETED") {
-      for (const x of mine)
-        if (movedIds.has(x.jobId))
-          await tx.updateJobs([x.jobId], { outputs: x.outcome.outputs, recovery: null }, now);
+      await tx.completeOutputs(
+        mine
+          .filter((x) => movedIds.has(x.jobId))
+          .map((x) => ({ jobId: x.jobId, outputs: x.outcome.outputs })),
+        now,
+      );
     }
     const promoted = await tx.releaseChildren([...movedIds], state, now);
     for (const x of mine)

@@ -45,7 +45,15 @@ export interface Dialect {
   regexMatch(expr: string, flags: string): string;
   /** Locking suffix for "claim" selects: FOR UPDATE SKIP LOCKED on PostgreSQL, nothing on SQLite. */
   readonly skipLocked: string;
+  /**
+   * `expr` as a value of a column type. A `VALUES` list of parameters is typed text on PostgreSQL,
+   * so a batch update casts each value to its column's type; SQLite's column affinity needs none.
+   */
+  cast(expr: string, type: SqlType): string;
 }
+
+/** Column types, in the words of the migrations. */
+export type SqlType = "text" | "bigint" | "integer" | "smallint" | "json";
 
 /** `(?, ?, ?)` for n parameters. */
 export function placeholders(n: number): string {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { dialects } from "../../test/helpers/stores.ts";
 import { addFlow } from "../engine/add-flow.ts";
-import { applyOutcome } from "../engine/outcome.ts";
+import { applyOutcome, applyOutcomes } from "../engine/outcome.ts";
 import { flow } from "../flow/builder.ts";
 import { StoreError } from "../model/errors.ts";
 import { InvalidTransitionError } from "../model/states.ts";
@@ -224,6 +224,76 @@ for (const d of dialects()) {
       assert.equal(second.applied, false);
       assert.equal((await t.store.getJob(jobIds.a!))!.state, "COMPLETED");
       assert.equal((await t.store.getJob(jobIds.b!))!.unfinishedParents, 0, "children released once");
+    });
+
+    test("a batch of outcomes: each applied once, values kept exactly, a stale one recorded as such", async () => {
+      await using t = await d.open();
+      const f = flow("batch");
+      const roots = Array.from({ length: 4 }, (_, i) => f.job(`r${i}`, { sh: "true" }));
+      f.job("child", { sh: "true", parents: [roots[0]!, roots[1]!] });
+      const { jobIds } = await addFlow(t.store, f.build());
+      await t.store.transaction((tx) => tx.claimReady(claimOpts(10)));
+      const runs = await t.store.currentRuns(roots.map((_, i) => jobIds[`r${i}`]!));
+      const runOf = (i: number) => runs.get(jobIds[`r${i}`]!)!.id;
+      await complete(t.store, jobIds.r3!, "COMPLETED", { early: true }); // collected before the batch
+      const at = 1_700_000_000_123;
+      const outcome = (state: "COMPLETED" | "FAILED", outputs: unknown, extra = {}) => ({
+        state,
+        outputs: outputs as never,
+        actions: [],
+        error:
+          state === "FAILED"
+            ? {
+                message: "exit 3",
+                stack: "line 1\nline 2 'quoted'",
+                exitCode: 3,
+                signal: null,
+                task: 0,
+                reason: "task-failed" as const,
+              }
+            : null,
+        exitCode: state === "FAILED" ? 3 : 0,
+        checkpoint: null,
+        finishedAt: at,
+        ...extra,
+      });
+      const results = await t.store.transaction((tx) =>
+        applyOutcomes(
+          tx,
+          [
+            { runId: runOf(0), outcome: outcome("COMPLETED", { x: 1.5, s: "a'b", n: null, list: [1, "2"] }) },
+            { runId: runOf(1), outcome: outcome("COMPLETED", 42, { startedAt: at - 1000, host: "node7" }) },
+            { runId: runOf(2), outcome: outcome("FAILED", null) },
+            { runId: runOf(3), outcome: outcome("FAILED", null) },
+          ],
+          Date.now(),
+        ),
+      );
+      assert.deepEqual(
+        results.map((r) => r.applied),
+        [true, true, true, false],
+      );
+      assert.deepEqual((await t.store.getJob(jobIds.r0!))!.outputs, {
+        x: 1.5,
+        s: "a'b",
+        n: null,
+        list: [1, "2"],
+      });
+      assert.equal((await t.store.getJob(jobIds.r1!))!.outputs, 42);
+      assert.equal((await t.store.getJob(jobIds.r2!))!.state, "FAILED");
+      assert.deepEqual(
+        (await t.store.getJob(jobIds.r3!))!.outputs,
+        { early: true },
+        "the stale result changed nothing",
+      );
+      const r1 = (await t.store.getRuns([runOf(1)]))[0]!;
+      assert.deepEqual(
+        [r1.state, r1.finishedAt, r1.startedAt, r1.host],
+        ["COMPLETED", at, at - 1000, "node7"],
+      );
+      const r2 = (await t.store.getRuns([runOf(2)]))[0]!;
+      assert.deepEqual([r2.exitCode, r2.error?.stack], [3, "line 1\nline 2 'quoted'"]);
+      assert.equal((await t.store.getJob(jobIds.child!))!.state, "READY", "both parents released it");
     });
 
     test("every transition writes a history row; a forbidden one rolls the transaction back", async () => {

@@ -5,7 +5,7 @@
  * dialect differences (JSON paths, SKIP LOCKED) come from sqlite/dialect.ts and postgres/dialect.ts.
  */
 import { deriveFlowState } from "../model/flow-state.ts";
-import type { JsonObject } from "../model/json.ts";
+import type { JsonObject, JsonValue } from "../model/json.ts";
 import type { JobState, RunState } from "../model/states.ts";
 import type { FlowSummary, Job, JobEvent, Run } from "../model/types.ts";
 import { type Claimed, type ClaimOptions, claimReady, countClaimable } from "./queries/claim.ts";
@@ -94,6 +94,12 @@ export class StoreOps {
   updateJobs(ids: readonly number[], patch: jobs.JobPatch, now: number): Promise<void> {
     return jobs.updateJobs(this.c, ids, patch, now);
   }
+  completeOutputs(
+    items: readonly { jobId: number; outputs: JsonValue | null }[],
+    now: number,
+  ): Promise<void> {
+    return jobs.completeOutputs(this.c, items, now);
+  }
   deleteJobs(ids: readonly number[]): Promise<number> {
     return jobs.deleteJobs(this.c, ids);
   }
@@ -171,6 +177,12 @@ export class StoreOps {
   }
   finishRun(runId: number, patch: runs.RunPatch, now: number): Promise<number | null> {
     return runs.finishRun(this.c, runId, patch, now);
+  }
+  finishRuns(
+    items: readonly { runId: number; patch: runs.RunPatch }[],
+    now: number,
+  ): Promise<Map<number, number>> {
+    return runs.finishRuns(this.c, items, now);
   }
   getRuns(ids: readonly number[]): Promise<Run[]> {
     return runs.getRuns(this.c, ids);

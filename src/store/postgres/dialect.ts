@@ -23,4 +23,7 @@ export const postgresDialect: Dialect = {
     return flags.includes("i") ? `(${expr} ~* ?)` : `(${expr} ~ ?)`;
   },
   skipLocked: "FOR UPDATE SKIP LOCKED",
+  cast(expr, type) {
+    return `CAST(${expr} AS ${type === "json" ? "jsonb" : type})`;
+  },
 };

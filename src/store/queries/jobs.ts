@@ -5,6 +5,7 @@ import type { JobState } from "../../model/states.ts";
 import type { Job, Recovery, Task } from "../../model/types.ts";
 import { type DbJob, jsonParam, toJob } from "../rows.ts";
 import { chunks, placeholders, type SqlClient, type SqlParam } from "../sql.ts";
+import { updateFromValues } from "./batch.ts";
 import { insertRows } from "./insert.ts";
 import { type JobFilter, jobFilterSql } from "./job-filter.ts";
 
@@ -211,6 +212,24 @@ export async function updateJobs(
       ...chunk,
     ]);
   }
+}
+
+/**
+ * Each completed job's outputs, and its saved recovery cleared (a completed job resumes
+ * nothing): one statement per few hundred jobs.
+ */
+export async function completeOutputs(
+  c: SqlClient,
+  items: readonly { jobId: number; outputs: JsonValue | null }[],
+  now: number,
+): Promise<void> {
+  await updateFromValues(c, {
+    table: "jobs",
+    key: "id",
+    columns: [{ column: "outputs", type: "json" }],
+    rows: items.map((it) => [it.jobId, jsonParam(it.outputs)]),
+    sets: { sql: "recovery = NULL, updated_at = ?", params: [now] },
+  });
 }
 
 /** Delete jobs with their runs, history and edges; flows left without jobs go too. Returns the count. */

@@ -3,7 +3,8 @@ import type { JsonObject, JsonValue } from "../../model/json.ts";
 import type { RunState } from "../../model/states.ts";
 import type { Checkpoint, Run, RunError, RunMode } from "../../model/types.ts";
 import { type DbRun, jsonParam, toRun } from "../rows.ts";
-import { chunks, placeholders, type SqlClient, type SqlParam } from "../sql.ts";
+import { chunks, placeholders, type SqlClient, type SqlParam, type SqlType } from "../sql.ts";
+import { updateFromValues } from "./batch.ts";
 import { insertRows } from "./insert.ts";
 
 export interface NewRun {
@@ -115,15 +116,45 @@ const RUN_COLUMNS: Record<keyof RunPatch, [string, "json" | "bool" | "plain"]> =
   problemCount: ["problem_count", "plain"],
 };
 
+/** Run states a result may still finish (the guard of exactly-once collection). */
+const FINISHABLE: readonly RunState[] = ["RESERVED", "STAGED", "SUBMITTED", "RUNNING", "FINISHED"];
+
+/** Column types (0001_init.sql), for the batch update's casts on PostgreSQL. */
+const RUN_COLUMN_TYPES: Record<keyof RunPatch, SqlType> = {
+  state: "text",
+  host: "text",
+  launchDir: "text",
+  schedulerId: "text",
+  schedulerState: "text",
+  leaseOwner: "text",
+  leaseExpiresAt: "bigint",
+  heartbeatAt: "bigint",
+  startedAt: "bigint",
+  finishedAt: "bigint",
+  checkpoint: "json",
+  outputs: "json",
+  action: "json",
+  error: "json",
+  exitCode: "integer",
+  archived: "smallint",
+  forgotten: "smallint",
+  problem: "text",
+  problemCount: "integer",
+};
+
+function patchValue(key: keyof RunPatch, value: unknown): SqlParam {
+  const kind = RUN_COLUMNS[key][1];
+  return kind === "json" ? jsonParam(value) : kind === "bool" ? (value ? 1 : 0) : (value as SqlParam);
+}
+
 /** `SET` clauses and their parameters for a run patch (updated_at always). */
 function patchSql(patch: RunPatch, now: number): { sets: string[]; params: SqlParam[] } {
   const sets: string[] = ["updated_at = ?"];
   const params: SqlParam[] = [now];
   for (const [key, value] of Object.entries(patch) as [keyof RunPatch, unknown][]) {
     if (value === undefined) continue;
-    const [column, kind] = RUN_COLUMNS[key];
-    sets.push(`${column} = ?`);
-    params.push(kind === "json" ? jsonParam(value) : kind === "bool" ? (value ? 1 : 0) : (value as SqlParam));
+    sets.push(`${RUN_COLUMNS[key][0]} = ?`);
+    params.push(patchValue(key, value));
   }
   return { sets, params };
 }
@@ -276,8 +307,42 @@ export async function finishRun(
 ): Promise<number | null> {
   const { sets, params } = patchSql(patch, now);
   const row = await c.get<{ job_id: number }>(
-    `UPDATE runs SET ${sets.join(", ")} WHERE id = ? AND archived = 0 AND state IN ('RESERVED', 'STAGED', 'SUBMITTED', 'RUNNING', 'FINISHED') RETURNING job_id`,
-    [...params, runId],
+    `UPDATE runs SET ${sets.join(", ")} WHERE id = ? AND archived = 0 AND state IN (${placeholders(FINISHABLE.length)}) RETURNING job_id`,
+    [...params, runId, ...FINISHABLE],
   );
   return row ? Number(row.job_id) : null;
+}
+
+/**
+ * finishRun for many runs at once, each with its own patch: one statement per few hundred runs
+ * of the same patch shape. Returns run id → job id for the runs this call finished; a run
+ * missing from the map was already collected or archived, exactly as finishRun's null.
+ */
+export async function finishRuns(
+  c: SqlClient,
+  items: readonly { runId: number; patch: RunPatch }[],
+  now: number,
+): Promise<Map<number, number>> {
+  const byShape = new Map<string, { keys: (keyof RunPatch)[]; rows: SqlParam[][] }>();
+  for (const { runId, patch } of items) {
+    const keys = (Object.keys(patch) as (keyof RunPatch)[]).filter((k) => patch[k] !== undefined).sort();
+    const shape = keys.join(",");
+    let group = byShape.get(shape);
+    if (!group) byShape.set(shape, (group = { keys, rows: [] }));
+    group.rows.push([runId, ...keys.map((k) => patchValue(k, patch[k]))]);
+  }
+  const finished = new Map<number, number>();
+  for (const { keys, rows } of byShape.values()) {
+    const returned = await updateFromValues<{ id: number; job_id: number }>(c, {
+      table: "runs",
+      key: "id",
+      columns: keys.map((k) => ({ column: RUN_COLUMNS[k][0], type: RUN_COLUMN_TYPES[k] })),
+      rows,
+      sets: { sql: "updated_at = ?", params: [now] },
+      where: { sql: `archived = 0 AND state IN (${placeholders(FINISHABLE.length)})`, params: FINISHABLE },
+      returning: "id, job_id",
+    });
+    for (const r of returned) finished.set(Number(r.id), Number(r.job_id));
+  }
+  return finished;
 }

@@ -27,4 +27,7 @@ export const sqliteDialect: Dialect = {
     return `ferry_regexp(?, ${expr}, '${flags.replaceAll("'", "")}')`;
   },
   skipLocked: "",
+  cast(expr) {
+    return expr;
+  },
 };
