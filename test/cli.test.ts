@@ -110,6 +110,51 @@ describe("ferry init, add, launch, jobs list", () => {
     });
   }
 
+  test("a replaced job shows where its output comes from, and the value its children read", async () => {
+    const dir = await project();
+    writeFileSync(
+      join(dir, "flow.yaml"),
+      `name: swap
+jobs:
+  - name: relax
+    sh: |
+      cat > "$FERRY_ACTION" <<'EOF'
+      {"replace": {"jobs": [{"name": "relax-again", "sh": "echo '{\\"energy\\": -7.5}' > \\"$FERRY_OUTPUTS\\""}]}}
+      EOF
+  - name: report
+    parents: [relax]
+    inputs: {e: "\${{ relax.energy }}"}
+    sh: |
+      echo "{\\"e\\": $FERRY_IN_e}" > "$FERRY_OUTPUTS"
+`,
+    );
+    assert.equal((await ferry(["add", "flow.yaml"], { cwd: dir })).code, 0);
+    const launched = await ferry(["launch", "--quiet"], { cwd: dir });
+    assert.equal(launched.code, 0, launched.stderr);
+    const list = await ferry(["jobs", "list"], { cwd: dir, env: { NO_COLOR: "1" } });
+    assert.match(list.stdout, /relax\s+COMPLETED.*→ relax-again/);
+    assert.doesNotMatch(list.stdout, /\$replacedBy/);
+    const jobs = JSON.parse((await ferry(["jobs", "list", "--json"], { cwd: dir })).stdout) as {
+      id: number;
+      name: string;
+      inputs: unknown;
+    }[];
+    const relax = jobs.find((j) => j.name === "relax")!;
+    const show = await ferry(["jobs", "show", String(relax.id)], { cwd: dir, env: { NO_COLOR: "1" } });
+    assert.match(show.stdout, /outputs \(replaced by job "relax-again"\): \{"energy":-7\.5\}/);
+    const report = (await ferry(
+      ["jobs", "show", String(jobs.find((j) => j.name === "report")!.id), "--json"],
+      {
+        cwd: dir,
+      },
+    )) as { stdout: string };
+    assert.deepEqual(
+      JSON.parse(report.stdout).job.outputs,
+      { e: -7.5 },
+      "the child read the replacement's output",
+    );
+  });
+
   test("exit codes: usage, not found, unknown worker, no project, no database", async () => {
     const dir = await project();
     const fresh = await ferry(["jobs", "list"], { cwd: dir });

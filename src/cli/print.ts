@@ -1,5 +1,6 @@
 /** How each command's data is shown on a terminal (--json prints the data as it is). */
 import type { AddedFlow } from "../engine/add-flow.ts";
+import { replacedBy } from "../engine/resolve.ts";
 import type { LaunchSummary } from "../launcher/launch.ts";
 import type { FlowSummary, Job, Run } from "../model/types.ts";
 import type { DemoResult } from "./commands/demo.ts";
@@ -39,6 +40,13 @@ export function printFlows(out: Out, flows: readonly FlowSummary[]): void {
   );
 }
 
+/** A job's outputs in a table cell; a replaced job points to the job its output comes from. */
+function outputsPreview(j: Job): string {
+  const marker = j.state === "COMPLETED" ? replacedBy(j.outputs) : null;
+  if (!marker) return preview(j.outputs);
+  return `→ ${marker.job}${marker.path === "" ? "" : marker.path.startsWith("[") ? marker.path : `.${marker.path}`}`;
+}
+
 export function jobRows(out: Out, jobs: readonly Job[]): string[][] {
   return jobs.map((j) => [
     String(j.id),
@@ -48,7 +56,7 @@ export function jobRows(out: Out, jobs: readonly Job[]): string[][] {
     j.worker ?? "-",
     String(j.priority),
     ago(j.updatedAt),
-    preview(j.outputs),
+    outputsPreview(j),
   ]);
 }
 
@@ -79,7 +87,7 @@ export function printFlow(out: Out, d: FlowDetails): void {
         j.name,
         paintState(out, j.state),
         (parents.get(j.id) ?? []).map((p) => names.get(p) ?? p).join(",") || "-",
-        preview(j.outputs),
+        outputsPreview(j),
       ]),
       out,
     ),
@@ -104,7 +112,17 @@ export function printJob(out: Out, d: JobDetails): void {
   out.write(
     `  children: ${d.children.map((p) => `${p.name}#${p.id} ${paintState(out, p.state)}`).join(", ") || "-"}\n`,
   );
-  out.write(`  inputs: ${JSON.stringify(j.inputs)}\n  outputs: ${JSON.stringify(j.outputs)}\n`);
+  out.write(`  inputs: ${JSON.stringify(j.inputs)}\n`);
+  const r = d.replacement;
+  if (r === null) out.write(`  outputs: ${JSON.stringify(j.outputs)}\n`);
+  else {
+    const from = `replaced by job "${r.job}"${r.path ? ` at ${r.path}` : ""}`;
+    out.write(
+      "value" in r
+        ? `  outputs (${from}): ${JSON.stringify(r.value)}\n`
+        : `  outputs: ${from}, not available yet (${r.pending})\n`,
+    );
+  }
   if (Object.keys(j.resources).length > 0) out.write(`  resources: ${JSON.stringify(j.resources)}\n`);
   if (j.worker || j.category)
     out.write(`  worker: ${j.worker ?? "-"}  category: ${j.category ?? "-"}  priority: ${j.priority}\n`);

@@ -11,7 +11,7 @@ import { applyActions } from "./actions.ts";
 import { openKit } from "./actions-kit.test-support.ts";
 import { addFlow } from "./add-flow.ts";
 import { applyOutcome } from "./outcome.ts";
-import { InputsError, resolveInputs } from "./resolve.ts";
+import { InputsError, replacementOutput, resolveInputs } from "./resolve.ts";
 
 for (const d of dialects()) {
   describe(`graph actions on ${d.name}`, { skip: d.skip, concurrency: 4 }, () => {
@@ -240,6 +240,18 @@ for (const d of dialects()) {
       assert.deepEqual(j.c!.outputs, { got: 10 }, "through the marker's path");
       assert.deepEqual(j.b!.outputs, { $replacedBy: "q2" });
       assert.deepEqual(j.e!.outputs, { got: -1, all: { value: 10 } }, "the single leaf by default");
+      // what `ferry jobs show` prints for a replaced job: the value its children read
+      assert.deepEqual(await replacementOutput(k.store, j.a!), {
+        job: "p2",
+        path: "box",
+        value: { value: 10 },
+      });
+      assert.deepEqual(await replacementOutput(k.store, j.b!), {
+        job: "q2",
+        path: "",
+        value: { box: { value: 10 }, value: -1 },
+      });
+      assert.equal(await replacementOutput(k.store, j.c!), null);
     });
 
     test("a rerun does not add the same jobs twice: addJobs and detour are skipped, no new edges", async () => {

@@ -65,7 +65,11 @@ class Model {
   descendants(j: number): number[] {
     const out = new Set<number>();
     const walk = (x: number) => {
-      for (const c of this.children(x)) if (!out.has(c)) out.add(c), walk(c);
+      for (const c of this.children(x)) {
+        if (out.has(c)) continue;
+        out.add(c);
+        walk(c);
+      }
     };
     walk(j);
     return [...out];

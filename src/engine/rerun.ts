@@ -59,7 +59,7 @@ export interface RerunResult extends RerunPlan {
 const brief = (j: Job): Brief => ({ id: j.id, name: j.name, state: j.state });
 
 async function recoveryFor(job: Job, run: Run | undefined, dirMode: Recovery["dirMode"]): Promise<Recovery> {
-  if (!run || !run.checkpoint) {
+  if (!run?.checkpoint) {
     throw new ConflictError(
       `job ${job.id} "${job.name}" has no checkpoint to resume from (it never started a task)`,
       [job.id],

@@ -48,38 +48,67 @@ async function outputsFollowingReplacements(
   return found;
 }
 
+/**
+ * The output a reference to `name` reads: the job's own, or, for a replaced job, the output its
+ * replacement chain ends at (each marker's path applied). Throws InputsError when there is none.
+ */
+function lookupOutput(found: Found, flowId: number, name: string): JsonValue | null {
+  const chain: string[] = [];
+  let current = name;
+  for (;;) {
+    const j = found.get(current);
+    const what = chain.length === 0 ? `"${name}"` : `"${name}" (replaced by "${current}")`;
+    if (!j) throw new InputsError(`reference to ${what}: no such job in flow ${flowId}`);
+    if (j.state !== "COMPLETED")
+      throw new InputsError(`reference to ${what}: it is ${j.state}, not COMPLETED, so it has no output`);
+    const next = replacedBy(j.outputs);
+    if (!next) {
+      // the markers' paths, innermost first: a's marker path applies to the output a points to
+      let value = j.outputs;
+      for (const step of chain) {
+        const marker = replacedBy(found.get(step)!.outputs)!;
+        if (marker.path === "") continue;
+        value = getPath(value, parsePath(marker.path), `reference to "${name}" (replaced by "${current}")`);
+      }
+      return value;
+    }
+    chain.unshift(current);
+    if (chain.includes(next.job) || chain.length > MAX_FORWARDS)
+      throw new InputsError(
+        `reference to "${name}": its replacements form a loop (${[...chain].reverse().join(" → ")} → ${next.job})`,
+      );
+    current = next.job;
+  }
+}
+
+/**
+ * For a job whose output was replaced (a `replace` action): the output its children read, or
+ * why there is none yet (the replacement has not completed). null for a job not replaced.
+ */
+export async function replacementOutput(
+  store: StoreOps,
+  job: Job,
+): Promise<
+  | { job: string; path: string; value: JsonValue | null }
+  | { job: string; path: string; pending: string }
+  | null
+> {
+  const marker = job.state === "COMPLETED" ? replacedBy(job.outputs) : null;
+  if (!marker) return null;
+  const found = await outputsFollowingReplacements(store, job.flowId, [job.name]);
+  try {
+    return { ...marker, value: lookupOutput(found, job.flowId, job.name) };
+  } catch (e) {
+    if (e instanceof InputsError) return { ...marker, pending: e.message };
+    throw e;
+  }
+}
+
 export async function resolveInputs(store: StoreOps, job: Job): Promise<JsonObject> {
   const refs = findReferences(job.inputs);
   const names = [...new Set(refs.map((r) => r.job))];
   const found = await outputsFollowingReplacements(store, job.flowId, names);
-  const lookup = (name: string): JsonValue | null => {
-    const chain: string[] = [];
-    let current = name;
-    for (;;) {
-      const j = found.get(current);
-      const what = chain.length === 0 ? `"${name}"` : `"${name}" (replaced by "${current}")`;
-      if (!j) throw new InputsError(`reference to ${what}: no such job in flow ${job.flowId}`);
-      if (j.state !== "COMPLETED")
-        throw new InputsError(`reference to ${what}: it is ${j.state}, not COMPLETED, so it has no output`);
-      const next = replacedBy(j.outputs);
-      if (!next) {
-        // the markers' paths, innermost first: a's marker path applies to the output a points to
-        let value = j.outputs;
-        for (const step of chain) {
-          const marker = replacedBy(found.get(step)!.outputs)!;
-          if (marker.path === "") continue;
-          value = getPath(value, parsePath(marker.path), `reference to "${name}" (replaced by "${current}")`);
-        }
-        return value;
-      }
-      chain.unshift(current);
-      if (chain.includes(next.job) || chain.length > MAX_FORWARDS)
-        throw new InputsError(
-          `reference to "${name}": its replacements form a loop (${[...chain].reverse().join(" → ")} → ${next.job})`,
-        );
-      current = next.job;
-    }
-  };
+  const lookup = (name: string) => lookupOutput(found, job.flowId, name);
   let inputs: JsonObject;
   try {
     inputs = resolveReferences(job.inputs, lookup) as JsonObject;

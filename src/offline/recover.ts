@@ -23,7 +23,7 @@ import { applyOutcome, applyOutcomes, outcomeFromBundle, type RunOutcome } from 
 import { errorMessage } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
-import type { Job, Run, RunError } from "../model/types.ts";
+import type { Run, RunError } from "../model/types.ts";
 import type { SchedulerJobStatus } from "../schedulers/types.ts";
 import type { Store } from "../store/store.ts";
 import { LocalTransport } from "../transport/local.ts";

@@ -1,4 +1,5 @@
 /** `ferry jobs list|show`. */
+import { replacementOutput } from "../../engine/resolve.ts";
 import { NotFoundError } from "../../model/errors.ts";
 import type { Job, JobEvent, Run } from "../../model/types.ts";
 import type { JobFilter } from "../../store/store.ts";
@@ -15,6 +16,8 @@ export interface JobDetails {
   /** Current run first is not guaranteed: runs are oldest first; archived ones only with --runs. */
   runs: Run[];
   events: JobEvent[];
+  /** For a job whose output a `replace` action handed to a new sub-flow: what its children read. */
+  replacement: Awaited<ReturnType<typeof replacementOutput>>;
 }
 
 export async function showJob(ctx: Context, id: number, o: { runs?: boolean }): Promise<JobDetails> {
@@ -30,5 +33,6 @@ export async function showJob(ctx: Context, id: number, o: { runs?: boolean }): 
     children: (await store.getJobs(childIds)).map(brief),
     runs: await store.runsOfJobs([id], { includeArchived: o.runs === true }),
     events: await store.getEvents(id),
+    replacement: await replacementOutput(store, job),
   };
 }

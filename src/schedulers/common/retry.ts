@@ -25,7 +25,7 @@ export function isTransient(scheduler: Scheduler, output: CommandOutput): boolea
   // Killed by its own time limit: the controller did not answer in time.
   if (output.exitCode === null) return true;
   const pattern = scheduler.transientErrors;
-  return pattern !== null && pattern.test(`${output.stderr}\n${output.stdout}`);
+  return pattern?.test(`${output.stderr}\n${output.stdout}`) === true;
 }
 
 /**

@@ -327,8 +327,8 @@ export async function finishRuns(
   for (const { runId, patch } of items) {
     const keys = (Object.keys(patch) as (keyof RunPatch)[]).filter((k) => patch[k] !== undefined).sort();
     const shape = keys.join(",");
-    let group = byShape.get(shape);
-    if (!group) byShape.set(shape, (group = { keys, rows: [] }));
+    const group = byShape.get(shape) ?? { keys, rows: [] };
+    byShape.set(shape, group);
     group.rows.push([runId, ...keys.map((k) => patchValue(k, patch[k]))]);
   }
   const finished = new Map<number, number>();

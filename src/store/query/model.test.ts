@@ -14,7 +14,7 @@ import { sqliteDialect } from "../sqlite/dialect.ts";
 import { jobDocument, matches, runDocument } from "./evaluate.ts";
 import { newJob, seedJobs } from "./fixtures.test-support.ts";
 import { parseJobQuery, parseRunQuery } from "./parse.ts";
-import { translateJobQuery, translateRunQuery } from "./translate.ts";
+import { translateJobQuery } from "./translate.ts";
 
 const SEED = Number(process.env.FERRY_TEST_SEED ?? Date.now() % 2 ** 31);
 const DOCS = 60;
@@ -212,7 +212,6 @@ for (const d of dialects()) {
 
     test("runs", async () => {
       await using t = await d.open();
-      const dialect = t.store.dialect === "sqlite" ? sqliteDialect : postgresDialect;
       const runSeeds = fc.sample(
         fc.record({
           state: fc.constantFrom("FAILED", "COMPLETED"),
