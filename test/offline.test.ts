@@ -482,6 +482,39 @@ jobs:
     assert.equal(lostRun.checkpoint?.task, 1, "the checkpoint is kept for a task-level rerun");
   });
 
+  test("separate recover processes together ask the scheduler no more often than statusIntervalSeconds", async () => {
+    const d = dialects()[0]!;
+    await using p = await testProject(d, {}, { workers: cluster({ statusIntervalSeconds: 60 }) });
+    await p.add("name: slow\njobs:\n  - {name: s, sh: sleep 30}\n");
+    await offlineSubmit(p.store, p.project, asBatchWorker(p.project.workers.cluster!));
+    const recover = async () =>
+      JSON.parse((await ferry(["offline", "recover", "--json"], { cwd: p.dir })).stdout) as {
+        schedulerCalls: number;
+        deferred: { worker: string; seconds: number }[];
+      };
+    const first = await recover();
+    assert.equal(first.schedulerCalls, 1);
+    // three processes at once, within the interval: none asks
+    const racing = await Promise.all([recover(), recover(), recover()]);
+    assert.deepEqual(
+      racing.map((r) => r.schedulerCalls),
+      [0, 0, 0],
+    );
+    for (const r of racing) {
+      assert.equal(r.deferred[0]?.worker, "cluster");
+      assert.ok(
+        r.deferred[0]!.seconds > 30 && r.deferred[0]!.seconds <= 60,
+        `next call in ${r.deferred[0]!.seconds} s`,
+      );
+    }
+    const text = await ferry(["offline", "recover"], { cwd: p.dir });
+    assert.match(
+      text.stdout,
+      /cluster: scheduler status not asked \(statusIntervalSeconds\); next call allowed in \d+ s/,
+    );
+    await ferry(["cancel", "--all", "--yes"], { cwd: p.dir });
+  });
+
   test("ferry exec runs a bundle by hand, and recover collects it", async () => {
     const d = dialects()[0]!;
     await using p = await testProject(

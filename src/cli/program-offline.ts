@@ -95,6 +95,10 @@ export function registerOfflineCommands(
                 `! job ${x.jobId}: no heartbeat for ${x.seconds} s (ferry detect-lost)\n`,
               ),
             );
+          for (const x of s.deferred)
+            c.out.write(
+              `${x.worker}: scheduler status not asked (statusIntervalSeconds); next call allowed in ${x.seconds} s\n`,
+            );
         }
         if (s.failed.length > 0) setExitCode(EXIT.jobsFailed);
       })(),

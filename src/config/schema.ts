@@ -52,7 +52,10 @@ const batchWorker = {
     .positive()
     .optional()
     .describe("At most this many of this worker's jobs queued or running."),
-  statusIntervalSeconds: seconds(30, "Minimum time between two status calls to the scheduler."),
+  statusIntervalSeconds: seconds(
+    30,
+    "Minimum time between two status calls to the scheduler, across every ferry process of the project (the last call time is kept in the database).",
+  ),
   lostAfterSeconds: seconds(600, "A running job whose heartbeat is older than this is reported lost."),
   walltimeWarningSeconds: z
     .number()

@@ -51,6 +51,11 @@ export interface RecoverSummary {
   /** Running jobs whose heartbeat is older than the worker's lostAfterSeconds. */
   silent: { jobId: number; runId: number; seconds: number }[];
   schedulerCalls: number;
+  /**
+   * Workers whose scheduler was not asked this time: another recover (or an earlier one) asked
+   * it less than statusIntervalSeconds ago. Results are still collected from the files.
+   */
+  deferred: { worker: string; seconds: number }[];
 }
 
 const local = new LocalTransport();
@@ -248,6 +253,7 @@ export async function offlineRecover(
     problems: [],
     silent: [],
     schedulerCalls: 0,
+    deferred: [],
   };
   const runs = await store.findRuns({
     states: ACTIVE_RUN_STATES,
@@ -304,6 +310,17 @@ export async function offlineRecover(
     const w = project.workers[name];
     if (!w || w.mode === "pull") continue;
     const worker = asBatchWorker(w);
+    // The minimum interval holds across processes: `watch ferry offline recover` every 5 s
+    // still asks squeue no more often than the site allows.
+    const interval = worker.statusIntervalSeconds * 1000;
+    const slot = await store.takePollSlot(name, now(), interval);
+    if (!slot.taken) {
+      s.deferred.push({
+        worker: name,
+        seconds: Math.max(1, Math.ceil((slot.lastAt + interval - now()) / 1000)),
+      });
+      continue;
+    }
     const calls = { count: 0 };
     const ws = workerScheduler(worker, calls);
     const polled = await ws.poller.poll(list.map((r) => r.schedulerId!));

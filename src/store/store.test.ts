@@ -76,6 +76,24 @@ for (const d of dialects()) {
       }
     });
 
+    test("a database made by an older ferry (schema 1) is brought up to date with its jobs kept", async () => {
+      const { target, dispose } = await d.newTarget();
+      try {
+        const old = await openStore(target);
+        const { jobIds } = await addFlow(old, diamond());
+        // what ferry 0.1.0 left behind: no scheduler_polls, schema version 1
+        await old.db.exec("DROP TABLE scheduler_polls");
+        await old.db.run("DELETE FROM ferry_migrations WHERE version > 1");
+        await old.close();
+        const store = await openStore(target);
+        assert.equal((await store.getJob(jobIds.a!))!.state, "READY");
+        assert.deepEqual(await store.takePollSlot("w", 1, 1000), { taken: true });
+        await store.close();
+      } finally {
+        await dispose();
+      }
+    });
+
     test("a database newer than the code is refused", async () => {
       await using t = await d.open();
       await t.store.db.run("INSERT INTO ferry_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
@@ -294,6 +312,23 @@ for (const d of dialects()) {
       const r2 = (await t.store.getRuns([runOf(2)]))[0]!;
       assert.deepEqual([r2.exitCode, r2.error?.stack], [3, "line 1\nline 2 'quoted'"]);
       assert.equal((await t.store.getJob(jobIds.child!))!.state, "READY", "both parents released it");
+    });
+
+    test("the scheduler poll slot: one taker per interval, per worker, across connections", async () => {
+      const { target, dispose } = await d.newTarget();
+      const stores = await Promise.all([openStore(target), openStore(target), openStore(target)]);
+      try {
+        const take = (s: Store, worker: string, now: number) => s.takePollSlot(worker, now, 30_000);
+        assert.deepEqual(await take(stores[0]!, "slurm", 1_000_000), { taken: true }, "the first ask");
+        assert.deepEqual(await take(stores[1]!, "slurm", 1_010_000), { taken: false, lastAt: 1_000_000 });
+        assert.deepEqual(await take(stores[1]!, "sge", 1_010_000), { taken: true }, "workers are apart");
+        const racing = await Promise.all(stores.map((s) => take(s, "slurm", 1_030_000)));
+        assert.equal(racing.filter((r) => r.taken).length, 1, "exactly one of three racing processes asks");
+        assert.deepEqual(await take(stores[2]!, "slurm", 1_040_000), { taken: false, lastAt: 1_030_000 });
+      } finally {
+        for (const s of stores) await s.close();
+        await dispose();
+      }
     });
 
     test("every transition writes a history row; a forbidden one rolls the transaction back", async () => {

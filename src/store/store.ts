@@ -14,6 +14,7 @@ import * as events from "./queries/events.ts";
 import * as flows from "./queries/flows.ts";
 import type { JobFilter } from "./queries/job-filter.ts";
 import * as jobs from "./queries/jobs.ts";
+import * as polls from "./queries/polls.ts";
 import * as runs from "./queries/runs.ts";
 import * as transitions from "./queries/transitions.ts";
 import type { Db, SqlClient } from "./sql.ts";
@@ -183,6 +184,9 @@ export class StoreOps {
     now: number,
   ): Promise<Map<number, number>> {
     return runs.finishRuns(this.c, items, now);
+  }
+  takePollSlot(worker: string, now: number, minIntervalMs: number): Promise<polls.PollSlot> {
+    return polls.takePollSlot(this.c, worker, now, minIntervalMs);
   }
   getRuns(ids: readonly number[]): Promise<Run[]> {
     return runs.getRuns(this.c, ids);
