@@ -8,36 +8,24 @@
  * the POSIX wrapper (start file, checkpoint, result — each an atomic rename), collecting the
  * result and releasing children, with one `ferry launch` process (startup included).
  */
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
+import { DEFAULT_BENCH_DIR, printTable, spawnOnce, throwawaySchema } from "./common.ts";
 
 const { values } = parseArgs({
   options: {
     jobs: { type: "string", default: "500" },
     concurrency: { type: "string", default: "1,2" },
     postgres: { type: "string", default: process.env.FERRY_TEST_PG_URL ?? "" },
-    // where the throwaway projects live: like a real project, not in /tmp (on this VM /tmp is
-    // 20-40x slower for mkdir/open than the same disk elsewhere; measured with mkdirSync loops)
-    dir: { type: "string", default: join(process.cwd(), ".bench") },
+    dir: { type: "string", default: join(process.cwd(), DEFAULT_BENCH_DIR) },
   },
 });
 const N = Number(values.jobs);
 const CONCURRENCY = values.concurrency.split(",").map(Number);
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
-
-function spawnOnce(argv: string[], cwd?: string): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(argv[0]!, argv.slice(1), { stdio: "ignore", cwd });
-    c.on("error", reject);
-    c.on("exit", resolve);
-  });
-}
 
 /** N × `sh -c true`, `concurrency` at a time: the floor any launcher pays. */
 async function bare(concurrency: number): Promise<number> {
@@ -75,19 +63,6 @@ async function ferryRun(concurrency: number, database: string): Promise<number> 
   }
 }
 
-async function pgSchema(url: string): Promise<{ yaml: string; drop: () => Promise<void> }> {
-  const schema = `bench_${randomBytes(4).toString("hex")}`;
-  return {
-    yaml: `database:\n  postgres: ${url}\n  schema: ${schema}\n`,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    },
-  };
-}
-
 const rows: string[][] = [];
 const row = (...cells: string[]) => rows.push(cells);
 const fmt = (ms: number) => (ms / N).toFixed(2);
@@ -101,9 +76,9 @@ for (const c of CONCURRENCY) {
   const s = await ferryRun(c, "database:\n  sqlite: .ferry/ferry.db\n");
   row("ferry launch, SQLite", String(c), (N / (s / 1000)).toFixed(0), fmt(s), ((s - b) / N).toFixed(2));
   if (values.postgres) {
-    const p = await pgSchema(values.postgres);
+    const p = throwawaySchema(values.postgres);
     try {
-      const t = await ferryRun(c, p.yaml);
+      const t = await ferryRun(c, `database:\n  postgres: ${values.postgres}\n  schema: ${p.schema}\n`);
       row(
         "ferry launch, PostgreSQL",
         String(c),
@@ -116,8 +91,4 @@ for (const c of CONCURRENCY) {
     }
   }
 }
-const headers = ["what", "concurrency", "jobs/s", "ms/job", "overhead ms/job vs bare"];
-const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (r: string[]) => r.map((x, i) => x.padEnd(widths[i]!)).join("  ");
-console.log(line(headers));
-for (const r of rows) console.log(line(r));
+printTable(["what", "concurrency", "jobs/s", "ms/job", "overhead ms/job vs bare"], rows);

@@ -11,25 +11,24 @@
  * result.json).
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { bundlePaths } from "../src/bundle/layout.ts";
 import { resolveProject } from "../src/config/load.ts";
 import { addFlow } from "../src/engine/add-flow.ts";
 import { claimRuns } from "../src/engine/claim.ts";
 import { flow } from "../src/flow/builder.ts";
 import { openStore } from "../src/store/open.ts";
+import { DEFAULT_BENCH_DIR, printTable, throwawaySchema } from "./common.ts";
 
 const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "10000" },
     postgres: { type: "string", default: process.env.FERRY_TEST_PG_URL ?? "" },
-    dir: { type: "string", default: join(process.cwd(), ".bench") },
+    dir: { type: "string", default: join(process.cwd(), DEFAULT_BENCH_DIR) },
   },
 });
 const N = Number(values.runs);
@@ -149,16 +148,7 @@ console.log(
 );
 await one("ferry offline recover, SQLite", { sqlite: ".ferry/ferry.db" }, rows);
 if (values.postgres) {
-  const schema = `bench_${randomBytes(4).toString("hex")}`;
-  await one("ferry offline recover, PostgreSQL", { postgres: values.postgres, schema }, rows, async () => {
-    const c = new pg.Client({ connectionString: values.postgres });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-  });
+  const { schema, drop } = throwawaySchema(values.postgres);
+  await one("ferry offline recover, PostgreSQL", { postgres: values.postgres, schema }, rows, drop);
 }
-const headers = ["what", "runs", "seconds", "runs/s", "peak RSS MB", "baseline: reading the files, s"];
-const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (r: string[]) => r.map((x, i) => x.padEnd(widths[i]!)).join("  ");
-console.log(line(headers));
-for (const r of rows) console.log(line(r));
+printTable(["what", "runs", "seconds", "runs/s", "peak RSS MB", "baseline: reading the files, s"], rows);

@@ -110,6 +110,25 @@ describe("ferry init, add, launch, jobs list", () => {
     });
   }
 
+  test("add names each job's id for a small flow, and the id range for a large one", async () => {
+    const dir = await project();
+    writeFileSync(
+      join(dir, "small.yaml"),
+      "name: small\njobs:\n  - {name: a, sh: 'true'}\n  - {name: b, sh: 'true'}\n",
+    );
+    const many = Array.from({ length: 500 }, (_, i) => `  - {name: j${i}, sh: 'true'}`).join("\n");
+    writeFileSync(join(dir, "large.yaml"), `name: large\njobs:\n${many}\n`);
+    const small = await ferry(["add", "small.yaml"], { cwd: dir });
+    assert.equal(small.stdout, 'added flow 1 "small" with 2 jobs: a=1 b=2\n');
+    const large = await ferry(["add", "large.yaml"], { cwd: dir });
+    assert.equal(
+      large.stdout,
+      'added flow 2 "large" with 500 jobs, ids 3–502 (ferry jobs list --flow 2; --json lists every id)\n',
+    );
+    const asJson = JSON.parse((await ferry(["add", "large.yaml", "--json"], { cwd: dir })).stdout);
+    assert.equal(Object.keys(asJson[0].jobIds).length, 500);
+  });
+
   test("a replaced job shows where its output comes from, and the value its children read", async () => {
     const dir = await project();
     writeFileSync(

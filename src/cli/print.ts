@@ -8,12 +8,26 @@ import type { FlowDetails } from "./commands/flows.ts";
 import type { JobDetails } from "./commands/jobs.ts";
 import { ago, duration, type Out, paint, paintState, preview, table, timestamp } from "./output.ts";
 
+/** Job ids are listed up to this many per flow; a 100,000-job flow gets the ids' range instead. */
+const LISTED_IDS = 20;
+
 export function printAdded(out: Out, added: readonly AddedFlow[]): void {
   for (const a of added) {
     const ids = Object.entries(a.jobIds);
-    out.write(
-      `added flow ${a.flowId} "${a.name}" with ${ids.length} job${ids.length === 1 ? "" : "s"}: ${ids.map(([n, id]) => `${n}=${id}`).join(" ")}\n`,
-    );
+    const head = `added flow ${a.flowId} "${a.name}" with ${ids.length} job${ids.length === 1 ? "" : "s"}`;
+    if (ids.length <= LISTED_IDS) {
+      out.write(`${head}: ${ids.map(([n, id]) => `${n}=${id}`).join(" ")}\n`);
+      continue;
+    }
+    let low = Number.POSITIVE_INFINITY;
+    let high = 0;
+    for (const [, id] of ids) {
+      low = Math.min(low, id);
+      high = Math.max(high, id);
+    }
+    // another process adding at the same time may interleave ids: then say only where they start
+    const range = high - low + 1 === ids.length ? `ids ${low}–${high}` : `ids from ${low}`;
+    out.write(`${head}, ${range} (ferry jobs list --flow ${a.flowId}; --json lists every id)\n`);
   }
 }
 

@@ -1,0 +1,40 @@
+/** What the benchmarks share: a throwaway PostgreSQL schema, their folder, and the table they print. */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+/**
+ * Where throwaway projects live: like a real project, not in /tmp (on this VM /tmp is 20–40×
+ * slower for mkdir/open than the same disk elsewhere; measured with mkdirSync loops).
+ */
+export const DEFAULT_BENCH_DIR = ".bench";
+
+/** A fresh schema name in the database at `url`, and a way to drop it afterwards. */
+export function throwawaySchema(url: string): { schema: string; drop: () => Promise<void> } {
+  const schema = `bench_${randomBytes(4).toString("hex")}`;
+  return {
+    schema,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+/** Run a command to its end, output discarded; resolves its exit code. */
+export function spawnOnce(argv: readonly string[], cwd?: string): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(argv[0]!, argv.slice(1), { stdio: "ignore", cwd });
+    c.on("error", reject);
+    c.on("exit", resolve);
+  });
+}
+
+export function printTable(headers: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: readonly string[]) => r.map((x, i) => x.padEnd(widths[i]!)).join("  ");
+  console.log(line(headers));
+  for (const r of rows) console.log(line(r));
+}
