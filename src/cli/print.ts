@@ -1,6 +1,7 @@
 /** How each command's data is shown on a terminal (--json prints the data as it is). */
 import type { AddedFlow } from "../engine/add-flow.ts";
 import { replacedBy } from "../engine/resolve.ts";
+import { formatReference, parsePath } from "../flow/references.ts";
 import type { LaunchSummary } from "../launcher/launch.ts";
 import type { FlowSummary, Job, Run } from "../model/types.ts";
 import type { DemoResult } from "./commands/demo.ts";
@@ -58,7 +59,7 @@ export function printFlows(out: Out, flows: readonly FlowSummary[]): void {
 function outputsPreview(j: Job): string {
   const marker = j.state === "COMPLETED" ? replacedBy(j.outputs) : null;
   if (!marker) return preview(j.outputs);
-  return `→ ${marker.job}${marker.path === "" ? "" : marker.path.startsWith("[") ? marker.path : `.${marker.path}`}`;
+  return `→ ${formatReference({ job: marker.job, path: parsePath(marker.path) })}`;
 }
 
 export function jobRows(out: Out, jobs: readonly Job[]): string[][] {

@@ -17,6 +17,8 @@ test("paths: keys, indices and quoted keys", () => {
   assert.deepEqual(parseReferenceText("sample-1.x[3]"), { job: "sample-1", path: ["x", 3] });
   assert.deepEqual(parseReferenceText("a[1]"), { job: "a", path: [1] });
   assert.equal(formatReference({ job: "a", path: ["x", 0, "y z"] }), 'a.x[0]["y z"]');
+  assert.equal(formatReference({ job: "a", path: ["y z", "w"] }), 'a["y z"].w', "no dot before a bracket");
+  assert.equal(formatReference({ job: "a", path: [] }), "a");
 });
 
 test("finds references in every form, with where they sit", () => {

@@ -74,8 +74,8 @@ export function formatPath(path: readonly PathSegment[]): string {
 }
 
 export function formatReference(r: Reference): string {
-  if (r.path.length === 0) return r.job;
-  return typeof r.path[0] === "number" ? `${r.job}${formatPath(r.path)}` : `${r.job}.${formatPath(r.path)}`;
+  const path = formatPath(r.path);
+  return path === "" || path.startsWith("[") ? `${r.job}${path}` : `${r.job}.${path}`;
 }
 
 /** `"name.a.b[0]"` → reference. */

@@ -6,15 +6,11 @@
 import type { ResolvedProject } from "../config/load.ts";
 import { SchedulerError } from "../model/errors.ts";
 import type { Run } from "../model/types.ts";
-import { execIdempotent, type RetryOptions } from "../schedulers/common/retry.ts";
+import { execIdempotent } from "../schedulers/common/retry.ts";
 import { getScheduler } from "../schedulers/registry.ts";
 import { LocalTransport } from "../transport/local.ts";
 
-export async function cancelSchedulerJobs(
-  project: ResolvedProject,
-  runs: readonly Run[],
-  retry: RetryOptions = {},
-): Promise<void> {
+export async function cancelSchedulerJobs(project: ResolvedProject, runs: readonly Run[]): Promise<void> {
   const byWorker = new Map<string, Run[]>();
   for (const r of runs) {
     if (!r.schedulerId || !r.worker) continue;
@@ -31,7 +27,7 @@ export async function cancelSchedulerJobs(
     const scheduler = getScheduler(worker.scheduler);
     const ids = list.map((r) => r.schedulerId!);
     const spec = scheduler.cancelCommand(ids);
-    const out = await execIdempotent((c) => transport.exec(c), scheduler, spec, retry);
+    const out = await execIdempotent((c) => transport.exec(c), scheduler, spec);
     try {
       scheduler.parseCancel(out, ids);
     } catch (e) {

@@ -123,9 +123,9 @@ export interface Scheduler {
   readonly arrayIndexVariable: string | null;
   /**
    * Output of a failed command that means "the controller is busy or unreachable, ask again"
-   * (slurmctld's "Socket timed out on send/recv operation" under load). Idempotent commands —
-   * status, accounting, cancel — are retried on it (common/retry.ts); a submission never is,
-   * since a timed-out sbatch may still have queued the job.
+   * (slurmctld's "Socket timed out on send/recv operation" under load). A cancel is retried on
+   * it (common/retry.ts); a submission never is, since a timed-out sbatch may still have queued
+   * the job.
    */
   readonly transientErrors: RegExp | null;
 }

@@ -1,9 +1,10 @@
 /**
- * Retrying idempotent scheduler commands (status, accounting, cancel) when the controller was
- * busy or unreachable. A loaded slurmctld answers "Socket timed out on send/recv operation";
- * qmaster restarts leave "unable to contact qmaster" for a few seconds. Asking again a moment
- * later is what a user would do by hand. Submissions are never retried here: a timed-out
- * submission may still have queued the job, and a second one would run it twice.
+ * Retrying an idempotent scheduler command (cancel) when the controller was busy or
+ * unreachable. A loaded slurmctld answers "Socket timed out on send/recv operation"; qmaster
+ * restarts leave "unable to contact qmaster" for a few seconds. Asking again a moment later is
+ * what a user would do by hand. Submissions are never retried: a timed-out submission may still
+ * have queued the job, and a second one would run it twice. Status calls are not retried here
+ * either: the poller asks again at its next cycle, never sooner than the site's minimum interval.
  */
 import type { CommandOutput, CommandSpec } from "../../transport/types.ts";
 import type { Scheduler } from "../types.ts";
