@@ -71,3 +71,26 @@ test("what counts as transient, per scheduler", () => {
   assert.ok(!isTransient(slurm, out(1, "scancel: error: Invalid job id specified")));
   assert.ok(!isTransient(shell, out(1, "kill: (123) - Operation not permitted")));
 });
+
+test("a controller that lets every call hang to its timeout gets one more try, not three", async () => {
+  let clock = 0;
+  const calls: number[] = [];
+  const hanging = async () => {
+    calls.push(clock);
+    clock += 60_000; // killed at the command's 60 s limit
+    return out(null);
+  };
+  const result = await execIdempotent(
+    hanging,
+    slurm,
+    { argv: ["scancel", "12"] },
+    {
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    },
+  );
+  assert.equal(result.attempts, 2);
+  assert.deepEqual(calls, [0, 61_000]);
+});
