@@ -115,9 +115,18 @@ export class SchedulerError extends FerryError {
 export class TransportError extends FerryError {
   override name = "TransportError";
   readonly path: string | undefined;
-  constructor(message: string, options: FerryErrorOptions & { path?: string } = {}) {
+  /** Set when a read was refused on purpose (transport/types.ts ReadOptions). */
+  readonly refusal: "not-a-file" | "too-large" | "outside" | "unreadable" | undefined;
+  constructor(
+    message: string,
+    options: FerryErrorOptions & {
+      path?: string;
+      refusal?: "not-a-file" | "too-large" | "outside" | "unreadable";
+    } = {},
+  ) {
     super("transport", message, { retryable: true, ...options });
     this.path = options.path;
+    this.refusal = options.refusal;
   }
 }
 

@@ -1,11 +1,19 @@
 /** The local transport: the filesystem and processes of this machine. */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fsSync from "node:fs";
 import * as fs from "node:fs/promises";
+import { hostname } from "node:os";
 import * as path from "node:path";
 import { TransportError } from "../model/errors.ts";
-import type { CommandOutput, CommandSpec, DirEntry, Transport } from "./types.ts";
+import {
+  type CommandOutput,
+  type CommandSpec,
+  DEFAULT_READ_LIMIT,
+  type DirEntry,
+  type ReadOptions,
+  type Transport,
+} from "./types.ts";
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -82,6 +90,111 @@ export async function readFileOrNull(file: string): Promise<string | null> {
   }
 }
 
+function refuse(file: string, refusal: NonNullable<TransportError["refusal"]>, why: string): never {
+  throw new TransportError(`${file}: ${why}`, { path: file, refusal, retryable: false });
+}
+
+function isInside(real: string, root: string): boolean {
+  const rel = path.relative(root, real);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/**
+ * Read an untrusted file (transport/types.ts): only a regular file, at most `maxBytes`, and with
+ * `within` only when its real path stays inside that folder. Opened O_NONBLOCK so a FIFO never
+ * blocks the open, then checked with fstat on the open descriptor (no race with a swap after a
+ * stat); the read itself stops at the bound even if the file grows meanwhile.
+ */
+export function readBoundedSync(file: string, options: ReadOptions = {}): string | null {
+  const max = options.maxBytes ?? DEFAULT_READ_LIMIT;
+  let real: string;
+  try {
+    real = fsSync.realpathSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    if (code === "ELOOP") refuse(file, "not-a-file", "a symbolic link loop");
+    if (code === "ENOTDIR") return null;
+    refuse(file, "unreadable", (e as Error).message);
+  }
+  if (options.within !== undefined) {
+    let root: string;
+    try {
+      root = fsSync.realpathSync(options.within);
+    } catch {
+      root = path.resolve(options.within);
+    }
+    if (!isInside(real, root)) refuse(file, "outside", `points outside ${options.within} (to ${real})`);
+  }
+  let fd: number;
+  try {
+    fd = fsSync.openSync(real, fsSync.constants.O_RDONLY | fsSync.constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    refuse(file, "unreadable", (e as Error).message);
+  }
+  try {
+    const st = fsSync.fstatSync(fd);
+    if (!st.isFile()) {
+      const kind = st.isDirectory()
+        ? "a directory"
+        : st.isFIFO()
+          ? "a FIFO"
+          : st.isCharacterDevice() || st.isBlockDevice()
+            ? "a device"
+            : st.isSocket()
+              ? "a socket"
+              : "not a regular file";
+      refuse(file, "not-a-file", `is ${kind}, not a regular file`);
+    }
+    if (st.size > max) refuse(file, "too-large", `is ${st.size} bytes (more than the ${max} allowed)`);
+    const buf = Buffer.allocUnsafe(Math.min(max + 1, Math.max(st.size + 1, 4096)));
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) break;
+      const got = fsSync.readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    if (n > max) refuse(file, "too-large", `grew past the ${max} bytes allowed while being read`);
+    return buf.toString("utf8", 0, n);
+  } finally {
+    fsSync.closeSync(fd);
+  }
+}
+
+/** Is `pid` alive here, and (optionally) does its command line hold `word`? */
+export function localProcessAlive(pid: number, word?: string): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 1) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    const status = fsSync.readFileSync(`/proc/${pid}/status`, "utf8");
+    if (/^State:\s*Z/m.test(status)) return false; // a zombie waiting to be reaped is gone
+  } catch {
+    // no /proc (macOS): fall through to ps
+  }
+  if (word === undefined) return true;
+  try {
+    return fsSync
+      .readFileSync(`/proc/${pid}/cmdline`, "utf8")
+      .split("\0")
+      .some((a) => a.includes(word));
+  } catch {
+    const ps = spawnSyncPs(pid);
+    return ps !== null && ps.includes(word);
+  }
+}
+
+function spawnSyncPs(pid: number): string | null {
+  const r = spawnSync("ps", ["-o", "args=", "-p", String(pid)], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout : null;
+}
+
 /**
  * The local transport. File primitives use synchronous calls on purpose: the files are small and
  * local, and a synchronous open/write/rename takes microseconds where each promise-based call
@@ -89,17 +202,27 @@ export async function readFileOrNull(file: string): Promise<string | null> {
  */
 export class LocalTransport implements Transport {
   readonly kind = "local" as const;
+  readonly host = hostname();
 
   exec(spec: CommandSpec): Promise<CommandOutput> {
     return execLocal(spec);
   }
-  async read(file: string): Promise<string | null> {
-    try {
-      return fsSync.readFileSync(file, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw e;
+  async read(file: string, options?: ReadOptions): Promise<string | null> {
+    return readBoundedSync(file, options);
+  }
+  async readMany(
+    files: readonly string[],
+    options?: ReadOptions,
+  ): Promise<Map<string, string | null | Error>> {
+    const out = new Map<string, string | null | Error>();
+    for (const f of files) {
+      try {
+        out.set(f, readBoundedSync(f, options));
+      } catch (e) {
+        out.set(f, e instanceof Error ? e : new Error(String(e)));
+      }
     }
+    return out;
   }
   async writeAtomic(
     file: string,
@@ -117,6 +240,14 @@ export class LocalTransport implements Transport {
     } catch (e) {
       fsSync.rmSync(tmp, { force: true });
       throw e;
+    }
+  }
+  async writeMany(
+    files: readonly { path: string; content: string | Uint8Array; mode?: number }[],
+  ): Promise<void> {
+    for (const f of files) {
+      fsSync.mkdirSync(path.dirname(f.path), { recursive: true });
+      await this.writeAtomic(f.path, f.content, f.mode === undefined ? {} : { mode: f.mode });
     }
   }
   async put(localPath: string, remotePath: string): Promise<void> {
@@ -142,6 +273,18 @@ export class LocalTransport implements Transport {
   }
   async rename(from: string, to: string): Promise<void> {
     fsSync.renameSync(from, to);
+  }
+  async processAlive(pid: number, commandIncludes?: string): Promise<boolean> {
+    return localProcessAlive(pid, commandIncludes);
+  }
+  async signal(pid: number, signal: NodeJS.Signals): Promise<boolean> {
+    if (!Number.isSafeInteger(pid) || pid === 0 || pid === 1 || pid === -1) return false;
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
   }
   async close(): Promise<void> {}
   async [Symbol.asyncDispose](): Promise<void> {
