@@ -186,7 +186,7 @@ export function localProcessAlive(pid: number, word?: string): boolean {
       .some((a) => a.includes(word));
   } catch {
     const ps = spawnSyncPs(pid);
-    return ps !== null && ps.includes(word);
+    return ps?.includes(word) === true;
   }
 }
 
