@@ -96,6 +96,8 @@ export class AskpassRelay {
       SSH_ASKPASS_REQUIRE: "force",
       FERRY_ASKPASS_SOCKET: this.#socket,
       FERRY_ASKPASS_TOKEN: this.#token,
+      // OpenSSH before 8.4 ignores SSH_ASKPASS_REQUIRE; it uses askpass when DISPLAY is set and
+      // there is no terminal (our ssh runs detached, without one).
       DISPLAY: process.env.DISPLAY ?? ":0",
     };
   }
