@@ -8,11 +8,27 @@
  * A trailer means the command ran to its end, whatever ssh's own status; no header means it never
  * started; a header without a trailer means it started and we do not know how it ended.
  *
- * The wrapper is POSIX sh, run as `sh -c '<wrapper>'`: that one line parses the same way in sh,
- * bash, zsh, ksh, tcsh and fish login shells, so a csh user's cluster works too.
+ * The wrapper is POSIX sh, run as `sh -c '<wrapper>'`, and holds no newline and no `!`: C-shell
+ * login shells (tcsh, still the default at some sites) refuse a newline inside quotes and expand
+ * `!` even there ("Event not found", measured with tcsh 6.24), while such a quoted word parses
+ * alike in sh, bash, zsh, ksh and csh. Newlines and `!` in arguments or scripts travel as
+ * "$ferry_nl" and "$ferry_bang", which the wrapper sets first.
  */
 import { randomBytes } from "node:crypto";
-import { shJoin, shQuote } from "../quote.ts";
+import { shQuote } from "../quote.ts";
+
+const SPECIALS = `ferry_nl=$(printf '\\n.'); ferry_nl=\${ferry_nl%.}; ferry_bang=$(printf '\\041')`;
+
+/** shQuote for a word inside the wrapper, with newlines and `!` as "$ferry_nl" and "$ferry_bang". */
+export function wrapperQuote(word: string): string {
+  if (!/[\n!]/.test(word)) return shQuote(word);
+  return word
+    .split(/([\n!])/)
+    .map((part) =>
+      part === "\n" ? '"$ferry_nl"' : part === "!" ? '"$ferry_bang"' : part === "" ? "" : shQuote(part),
+    )
+    .join("");
+}
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -30,24 +46,26 @@ export function newNonce(): string {
 export function wrapperScript(cmd: RemoteCommand | { script: string }, nonce: string): string {
   // Start marks on both streams: whatever a noisy login shell prints before them is dropped
   // (jobflow-remote #191: a MOTD in the output broke its parsing).
-  const parts = [`printf '%s\\n' ${nonce}; printf '%s pid %s\\n' ${nonce} "$$" >&2`];
+  const parts = [`printf '%s\\n' ${nonce}; printf '%s pid %s\\n' ${nonce} "$$" >&2`, SPECIALS];
   let body: string;
   if ("script" in cmd) {
-    body = cmd.script;
+    body = `eval ${wrapperQuote(cmd.script)}`;
   } else {
     if (cmd.argv.length === 0) throw new TypeError("empty command");
     if (cmd.cwd !== undefined) {
-      parts.push(`cd -- ${shQuote(cmd.cwd)} 2>/dev/null || { printf '\\n%s cd\\n' ${nonce} >&2; exit 1; }`);
+      parts.push(
+        `cd -- ${wrapperQuote(cmd.cwd)} 2>/dev/null || { printf '\\n%s cd\\n' ${nonce} >&2; exit 1; }`,
+      );
     }
     const env = Object.entries(cmd.env ?? {});
     for (const [k] of env) {
       if (!ENV_NAME.test(k)) throw new TypeError(`invalid environment variable name ${JSON.stringify(k)}`);
     }
-    if (env.length > 0) parts.push(`export ${env.map(([k, v]) => `${k}=${shQuote(v)}`).join(" ")}`);
-    body = shJoin(cmd.argv);
+    if (env.length > 0) parts.push(`export ${env.map(([k, v]) => `${k}=${wrapperQuote(v)}`).join(" ")}`);
+    body = cmd.argv.map(wrapperQuote).join(" ");
   }
   parts.push(body, `s=$?; printf '\\n%s exit %s\\n' ${nonce} "$s" >&2; exit "$s"`);
-  return parts.join("\n");
+  return parts.join("; ");
 }
 
 /** The line the login shell runs. */

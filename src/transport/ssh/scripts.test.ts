@@ -12,7 +12,7 @@ import { tempDir } from "../../../test/helpers/stores.ts";
 import { LocalTransport } from "../local.ts";
 import { ByteReader } from "./byte-reader.ts";
 import { parseReadOutput, readScript } from "./read-script.ts";
-import { newNonce, parseStderr, wrapperScript } from "./remote-line.ts";
+import { newNonce, parseStderr, remoteLine, wrapperScript } from "./remote-line.ts";
 import { tarStream } from "./tar-write.ts";
 import { renameRuns, uploadPlan } from "./write-script.ts";
 
@@ -183,5 +183,63 @@ for (const shell of SHELLS) {
       nonce,
     );
     assert.deepEqual([cd.cdFailed, cd.exitCode], [true, undefined]);
+  });
+}
+
+/** What a login shell runs our line with: sh-like ones, and a C shell where one is installed. */
+const LOGIN_SHELLS = [...SHELLS, ...(fs.existsSync("/usr/bin/tcsh") ? ["tcsh"] : [])];
+
+for (const shell of LOGIN_SHELLS) {
+  test(`the remote line holds no newline or "!" (C shells refuse them in quotes), yet both arrive intact (${shell} login shell)`, async () => {
+    const nonce = newNonce();
+    const args = ["first\nsecond", "\n", "tail\n", "!x", "it's $HOME `id`"];
+    const line = remoteLine(
+      { argv: ["printf", "[%s]", ...args], env: { FERRY_V: "a\nb!" }, cwd: "/" },
+      nonce,
+    );
+    assert.equal(/[\n!]/.test(line), false);
+    const r = await run(shell, line, "");
+    assert.equal(r.stdout.split(`${nonce}\n`)[1], args.map((a) => `[${a}]`).join(""), r.stderr);
+    const script = remoteLine(
+      { script: 'printf "%s|" "$FERRY_V"\n[ ! -e /nonexistent ] && echo two\necho three' },
+      nonce,
+    );
+    assert.equal((await run(shell, script, "")).stdout.split(`${nonce}\n`)[1], "|two\nthree\n");
+    // The whole read protocol through this login shell.
+    const { dir, paths } = fixture();
+    const end = newNonce();
+    const fromStdin = remoteLine({ script: 'eval "$(cat)"' }, nonce);
+    let verdicts: Awaited<ReturnType<typeof parseReadOutput>> = [];
+    await run(shell, fromStdin, readScript({ paths, maxBytes: 4096, within: dir }, end), async (stdout) => {
+      const chunks: Buffer[] = [];
+      for await (const c of stdout) chunks.push(Buffer.from(c));
+      const all = Buffer.concat(chunks);
+      const rest = all.subarray(all.indexOf(`${nonce}\n`) + nonce.length + 1);
+      const reader = new ByteReader(
+        (async function* () {
+          yield rest;
+        })(),
+      );
+      verdicts = await parseReadOutput(reader, paths.length, end, () => undefined);
+    });
+    assert.deepEqual(
+      verdicts.map((v) => v.status),
+      [
+        "ok",
+        "too-large",
+        "fifo",
+        "outside",
+        "loop",
+        "ok",
+        "ok",
+        "outside",
+        "missing",
+        "directory",
+        "missing",
+        "missing",
+        "ok",
+        "outside",
+      ],
+    );
   });
 }

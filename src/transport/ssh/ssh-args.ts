@@ -81,19 +81,13 @@ export function clientArgs(o: ResolvedSshOptions, controlPath: string, line: str
   ];
 }
 
-/**
- * The master's login once more, in the foreground and without prompts: with ControlPersist, ssh
- * sends a ProxyJump's stderr to /dev/null (sshconnect.c), hiding why a jump host refused us.
- * Run only after a failed login, to learn the reason.
- */
-export function diagnosisArgs(o: ResolvedSshOptions): string[] {
+/** A connection of its own (no master), only to look at a failed login; nothing runs on it. */
+function sideLogin(o: ResolvedSshOptions, checking: string[], destination: string): string[] {
   return [
     ...config(o),
     ...opt("ControlMaster", "no"),
     ...opt("ControlPath", "none"),
-    ...opt("StrictHostKeyChecking", "yes"),
-    ...knownHosts(o),
-    ...opt("BatchMode", "yes"),
+    ...checking,
     ...opt("ClearAllForwardings", "yes"),
     ...opt("RemoteCommand", "none"),
     ...extras(o),
@@ -101,8 +95,18 @@ export function diagnosisArgs(o: ResolvedSshOptions): string[] {
     "-N",
     "-T",
     "--",
-    o.destination,
+    destination,
   ];
+}
+
+/**
+ * The master's login once more, in the foreground and without prompts: with ControlPersist, ssh
+ * sends a ProxyJump's stderr to /dev/null (sshconnect.c), hiding why a jump host refused us.
+ * Run only after a failed login, to learn the reason.
+ */
+export function diagnosisArgs(o: ResolvedSshOptions): string[] {
+  const checking = [...opt("StrictHostKeyChecking", "yes"), ...knownHosts(o), ...opt("BatchMode", "yes")];
+  return sideLogin(o, checking, o.destination);
 }
 
 /** `ssh -O check|exit`: ask the master (exit status 0: it answered). */
@@ -116,21 +120,11 @@ export function controlArgs(o: ResolvedSshOptions, controlPath: string, op: "che
  * our askpass, which answers no. Used only to describe a key ssh already refused.
  */
 export function probeArgs(o: ResolvedSshOptions, destination = o.destination): string[] {
-  return [
-    ...config(o),
-    ...opt("ControlMaster", "no"),
-    ...opt("ControlPath", "none"),
+  const checking = [
     ...opt("StrictHostKeyChecking", "ask"),
     ...opt("UserKnownHostsFile", "/dev/null"),
     ...opt("GlobalKnownHostsFile", "/dev/null"),
     ...opt("BatchMode", "no"),
-    ...opt("ClearAllForwardings", "yes"),
-    ...opt("RemoteCommand", "none"),
-    ...extras(o),
-    ...opt("ConnectTimeout", String(Math.max(1, Math.ceil(o.connectTimeoutMs / 1000)))),
-    "-N",
-    "-T",
-    "--",
-    destination,
   ];
+  return sideLogin(o, checking, destination);
 }
