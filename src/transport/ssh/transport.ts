@@ -5,9 +5,14 @@
  * failures throw SshTransportError (errors.ts: reason, outcome); a remote command's failure is
  * its exit code, as with the local transport.
  *
- *   await using t = new SshTransport({ destination: "cluster", stateDir, prompt });
+ *   await using t = new SshTransport({ destination: "cluster", stateDir, prompt: terminalPrompt() });
  *   await t.connect();                  // optional: log in now (the prompt, if any, comes here)
  *   const out = await t.exec({ argv: ["sbatch", "--parsable", "run.sh"], cwd });
+ *
+ * Differences from LocalTransport: writeMany keeps the order within each folder and puts the
+ * batch's last file in place last (write-script.ts renameRuns), not every file in strict order;
+ * writeAtomic's `durable` is not applied (no remote fsync); relative paths are relative to the
+ * login folder. The remote side needs a POSIX sh, tar (GNU or busybox), find, mv and ps.
  */
 import * as fs from "node:fs";
 import { TransportError } from "../../model/errors.ts";
@@ -37,6 +42,7 @@ export class SshTransport implements Transport {
   readonly #sessions: SessionLimit;
   readonly #scripts: ReturnType<typeof scriptRunner>;
   #closed = false;
+  #home: Promise<string> | undefined;
 
   constructor(options: SshTransportOptions) {
     this.options = resolveSshOptions(options);
@@ -191,8 +197,6 @@ export class SshTransport implements Transport {
     this.#open();
     return signalRemote(this.#scripts, pid, signal);
   }
-
-  #home: Promise<string> | undefined;
 
   /** Relative paths are relative to the login folder, as with scp and sftp. */
   async #absolute(p: string): Promise<string> {
