@@ -28,6 +28,8 @@ export class Master {
   /** Started by us (then close() ends it) rather than found running. */
   #owned = false;
   #pid: number | undefined;
+  /** The last check found a socket file that nobody answers on. */
+  #stale = false;
   /** Prompts answered by the caller's prompt function (never the answers). */
   prompts = 0;
 
@@ -64,6 +66,7 @@ export class Master {
     });
     const pid = r.stderr.match(/pid=(\d+)/)?.[1];
     if (r.status === 0 && pid !== undefined) this.#pid = Number(pid);
+    this.#stale = /Connection refused/.test(r.stderr);
     if (r.status !== 0) this.markLost();
     return r.status === 0;
   }
@@ -77,7 +80,7 @@ export class Master {
     }
     // A socket nobody answers on (its master was killed): ssh would refuse to bind over it and
     // carry on as a plain connection that never multiplexes.
-    fs.rmSync(this.controlPath, { force: true });
+    if (this.#stale) fs.rmSync(this.controlPath, { force: true });
     const wait = this.#lastAttempt + o.minReconnectIntervalMs - Date.now();
     if (wait > 0) await sleep(wait);
     this.#lastAttempt = Date.now();

@@ -41,3 +41,18 @@ export class SessionLimit {
     };
   }
 }
+
+const shared = new Map<string, SessionLimit>();
+
+/**
+ * The limit for one connection, shared by every transport of this process that uses it (two
+ * workers on the same cluster share one master, so they share its sessions too).
+ */
+export function sessionLimitFor(controlPath: string, max: number): SessionLimit {
+  let limit = shared.get(controlPath);
+  if (limit === undefined) {
+    limit = new SessionLimit(max);
+    shared.set(controlPath, limit);
+  }
+  return limit;
+}

@@ -31,7 +31,7 @@ import {
   scriptRunner,
   signalRemote,
 } from "./path-ops.ts";
-import { SessionLimit } from "./sessions.ts";
+import { type SessionLimit, sessionLimitFor } from "./sessions.ts";
 
 export class SshTransport implements Transport {
   readonly kind = "ssh" as const;
@@ -48,7 +48,7 @@ export class SshTransport implements Transport {
     this.options = resolveSshOptions(options);
     this.host = this.options.destination;
     this.#master = new Master(this.options, controlPathFor(this.options));
-    this.#sessions = new SessionLimit(this.options.maxSessions);
+    this.#sessions = sessionLimitFor(this.#master.controlPath, this.options.maxSessions);
     this.#runner = new CommandRunner(this.options, this.#master, this.#sessions);
     this.#scripts = scriptRunner(this.#runner, this.options.commandTimeoutMs);
   }
