@@ -25,6 +25,10 @@ bash "$here/apt.sh" openssh-server libpam-modules >>"$LOG" 2>&1 || fail "cannot 
 pam_exec=$(find /lib /usr/lib -name pam_exec.so -path '*security*' 2>/dev/null | head -n 1)
 [ -n "$pam_exec" ] || fail "pam_exec.so not found (libpam-modules)"
 
+# The test helper starts each sshd through setpriv --pdeathsig (util-linux), so that a test
+# process that dies takes its servers with it.
+command -v setpriv >/dev/null || bash "$here/apt.sh" util-linux >>"$LOG" 2>&1 || fail "setpriv (util-linux) is missing"
+
 # sshd refuses to start without its privilege-separation folder (systemd creates it elsewhere).
 install -d -m 0755 /run/sshd
 

@@ -148,9 +148,13 @@ export class Sshd {
       this.#writeConfig();
       this.lab.writeClientFiles();
       const bin = this.#pam ? path.join(this.lab.dir, this.#pam) : SSHD;
-      const child = spawn(bin, ["-D", "-f", `${this.#base}.sshd_config`, "-E", this.logFile], {
-        stdio: "ignore",
-      });
+      // setpriv execs sshd in place (same pid) with a parent-death signal: if the test process
+      // dies without disposing the lab, its servers do not outlive it.
+      const child = spawn(
+        "setpriv",
+        ["--pdeathsig", "SIGKILL", "--", bin, "-D", "-f", `${this.#base}.sshd_config`, "-E", this.logFile],
+        { stdio: "ignore" },
+      );
       this.#child = child;
       this.#exited = new Promise((resolve) => child.once("exit", () => resolve()));
       let gone = false;
