@@ -231,7 +231,7 @@ jobs:
     const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
     await startedRuns(dir, 2);
     child.kill("SIGINT");
-    assert.equal(await exited, 0);
+    assert.equal(await exited, 130, "stopped by Ctrl+C: interrupted, even though its jobs finished");
     assert.deepEqual(JSON.parse(stdout), { claimed: 2, completed: 2, failed: 0, interrupted: 0, stopped: 0 });
 
     const second = spawnFerry(["launch", "--concurrency", "2", "--json"], { cwd: dir });

@@ -65,11 +65,7 @@ for (const d of dialects()) {
         const r = await p.run("rerun", "--state", "FAILED", "--json");
         assert.equal(r.code, 0, r.stderr);
         const out = JSON.parse(r.stdout);
-        assert.deepEqual(out.result.jobs.map((j: { name: string }) => j.name).sort(), [
-          "oom",
-          "segv-1",
-          "segv-2",
-        ]);
+        assert.deepEqual(out.jobs.map((j: { name: string }) => j.name).sort(), ["oom", "segv-1", "segv-2"]);
         assert.deepEqual(await p.states(), {
           "ok-1": "COMPLETED",
           "ok-2": "COMPLETED",
@@ -89,7 +85,7 @@ for (const d of dialects()) {
         const query = JSON.stringify({ "error.stack": { $regex: "Segmentation fault" } });
         const dry = await p.run("rerun", "--runs", "--query", query, "--dry-run", "--json");
         assert.deepEqual(
-          JSON.parse(dry.stdout).selected.map((s: { name: string }) => s.name),
+          JSON.parse(dry.stdout).jobs.map((s: { name: string }) => s.name),
           ["segv-1", "segv-2"],
         );
         assert.deepEqual((await p.states())["segv-1"], "FAILED", "--dry-run changed nothing");
@@ -100,7 +96,7 @@ for (const d of dialects()) {
         assert.deepEqual([s["segv-1"], s["segv-2"], s.oom], ["READY", "READY", "FAILED"]);
         // their last runs are archived now: the same query matches nothing any more
         const again = await p.run("rerun", "--runs", "--query", query, "--json");
-        assert.deepEqual(JSON.parse(again.stdout).selected, []);
+        assert.equal(JSON.parse(again.stdout).matched, 0);
         // job-field queries and combined selectors
         const hot = await p.run("jobs", "list", "--query", '{"inputs.temperature": {"$gte": 350}}', "--json");
         assert.deepEqual(
@@ -125,12 +121,12 @@ for (const d of dialects()) {
         await p.run("add", "big.yaml");
         const refused = await p.run("pause", "--name", "b*");
         assert.equal(refused.code, 7);
-        assert.match(refused.stderr, /12 jobs selected; add --yes/);
+        assert.match(refused.stderr, /12 jobs would change; add --yes/);
         const ok = await p.run("pause", "--name", "b*", "--yes", "--json");
         assert.equal(ok.code, 0, ok.stderr);
-        assert.equal(JSON.parse(ok.stdout).result.changed.length, 12);
+        assert.equal(JSON.parse(ok.stdout).changed.length, 12);
         const resumed = await p.run("flows", "resume", "2", "--yes", "--json");
-        assert.equal(JSON.parse(resumed.stdout).result.changed.length, 12);
+        assert.equal(JSON.parse(resumed.stdout).changed.length, 12);
       } finally {
         await p.dispose();
       }
@@ -158,10 +154,7 @@ for (const d of dialects()) {
         const shown = JSON.parse((await p.run("jobs", "show", id("oom"), "--json")).stdout).job;
         assert.deepEqual([shown.inputs.mem, shown.resources.walltime], ["8G", "2:00:00"]);
         const refused = await p.run("update", "--id", id("ok-1"), "--set", "inputs.x=1", "--json");
-        assert.match(
-          JSON.parse(refused.stdout).result.skipped[0].reason,
-          /COMPLETED: only jobs that have not run/,
-        );
+        assert.match(JSON.parse(refused.stdout).skipped[0].reason, /COMPLETED: only jobs that have not run/);
         const badKey = await p.run("update", "--id", id("oom"), "--set", "resources.walltim=1h");
         assert.equal(badKey.code, 3);
         assert.match(badKey.stderr, /unknown resource "walltim" \(did you mean "walltime"\?\)/);
@@ -176,7 +169,7 @@ for (const d of dialects()) {
         assert.equal((await p.states())["after-oom"], "CANCELLED");
         const del = await p.run("delete", "--id", id("oom"), "--files", "--json");
         assert.deepEqual(
-          JSON.parse(del.stdout).result.descendants.map((x: { name: string }) => x.name),
+          JSON.parse(del.stdout).descendants.map((x: { name: string }) => x.name),
           ["after-oom"],
         );
         assert.equal(Object.keys(await p.states()).length, 4);

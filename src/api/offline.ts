@@ -3,7 +3,7 @@ import type { RecoverSummary } from "../offline/recover.ts";
 import type { SubmitSummary } from "../offline/submit.ts";
 import type { ApiContext } from "./context.ts";
 import { positiveInteger } from "./run.ts";
-import { type Selection, selectJobIds } from "./selection.ts";
+import { checkExists, type Selection, selectionFilter, selectJobIds } from "./selection.ts";
 import { checkWorkerName, workerOfMode } from "./workers.ts";
 
 export type { RecoverSummary, SubmitSummary };
@@ -26,8 +26,8 @@ export async function submitOffline(ctx: ApiContext, o: SubmitRequest = {}): Pro
     (w) => w.mode === "offline",
   );
   const maxJobs = positiveInteger(o.maxJobs, "maxJobs");
-  for (const id of o.ids ?? []) positiveInteger(id, "job ids");
   const store = await ctx.store();
+  if (o.ids) await checkExists(store, selectionFilter({ ids: o.ids }));
   const { offlineSubmit } = await import("../offline/submit.ts");
   return offlineSubmit(store, ctx.project, worker, {
     ...(maxJobs !== undefined ? { maxJobs } : {}),

@@ -1,5 +1,6 @@
 /** Reading jobs and flows: lists, details, and the feed of job state changes. */
-import { replacementOutput } from "../engine/resolve.ts";
+import { replacedBy, replacementOutput } from "../engine/resolve.ts";
+import { formatReference, parsePath } from "../flow/references.ts";
 import { NotFoundError, UsageError } from "../model/errors.ts";
 import type { FlowState, JobState } from "../model/states.ts";
 import type { FlowSummary, Job, JobEvent, Run } from "../model/types.ts";
@@ -175,4 +176,13 @@ export async function jobChanges(
     prev = r.id;
   }
   return { changes: out, last: prev };
+}
+
+/**
+ * For a COMPLETED job whose `replace` action handed its output to a new sub-flow: the reference
+ * its children read (`sub-b.value`), else null.
+ */
+export function outputSource(job: Job): string | null {
+  const marker = job.state === "COMPLETED" ? replacedBy(job.outputs) : null;
+  return marker ? formatReference({ job: marker.job, path: parsePath(marker.path) }) : null;
 }

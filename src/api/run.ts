@@ -1,8 +1,9 @@
 /** Running jobs here (`launch`), through pilot jobs (`qlaunch`), and finding lost runs. */
 import type { LaunchSummary } from "../launcher/launch.ts";
-import { UsageError } from "../model/errors.ts";
+import { NotFoundError, UsageError } from "../model/errors.ts";
 import type { QlaunchSummary } from "../qlaunch/qlaunch.ts";
 import type { ApiContext } from "./context.ts";
+import { checkExists, selectionFilter } from "./selection.ts";
 import { workerOfMode } from "./workers.ts";
 
 export type { LaunchSummary, QlaunchSummary };
@@ -51,6 +52,7 @@ export async function launchJobs(ctx: ApiContext, o: LaunchRequest = {}): Promis
   const concurrency = positiveInteger(o.concurrency, "concurrency");
   const runId = positiveInteger(o.runId, "runId");
   const store = await ctx.store();
+  if (runId !== undefined && !(await store.getRun(runId))) throw new NotFoundError(`no run with id ${runId}`);
   const { launch } = await import("../launcher/launch.ts");
   return launch(store, {
     project: ctx.project,
@@ -102,11 +104,11 @@ export async function qlaunch(
     throw new UsageError(
       `worker "${worker.name}" has no queue: section — qlaunch submits pilot jobs for a pull worker with queue: {scheduler: …}`,
     );
-  for (const id of o.jobIds ?? []) positiveInteger(id, "job ids");
   const maxQueued = positiveInteger(o.maxQueued, "maxQueued");
   const nlaunches =
     o.nlaunches === Number.POSITIVE_INFINITY ? undefined : positiveInteger(o.nlaunches, "nlaunches");
   const store = await ctx.store();
+  if (o.jobIds) await checkExists(store, selectionFilter({ ids: o.jobIds }));
   const q = await import("../qlaunch/qlaunch.ts");
   const queued = worker as Parameters<typeof q.qlaunchSingleshot>[2];
   const common = {

@@ -1,57 +1,58 @@
-/** What a command needs: the resolved project (loaded once), the store (opened once), output. */
-import { loadProject, type ResolvedProject } from "../config/load.ts";
-import { FerryEvents } from "../model/events.ts";
-import { openStore } from "../store/open.ts";
-import type { Store } from "../store/store.ts";
-import { makeOut, type Out } from "./output.ts";
+/**
+ * What a command gets: its output, the environment and folder it runs in, and the project —
+ * opened once, through the public API, from --project / FERRY_PROJECT (else ferry.yaml found
+ * upwards from here) and --database / FERRY_DATABASE_URL. The CLI is the only place that reads
+ * those variables: library code never does.
+ */
+import type { Project } from "../api/project.ts";
+import type { Out } from "./output.ts";
 
 export interface GlobalOptions {
   project?: string;
   database?: string;
 }
 
-export class Context implements AsyncDisposable {
-  readonly out: Out;
-  readonly options: GlobalOptions;
-  readonly events = new FerryEvents();
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  #project: ResolvedProject | undefined;
-  #store: Promise<Store> | undefined;
+export type Env = Readonly<Record<string, string | undefined>>;
 
-  constructor(options: GlobalOptions, out: Out = makeOut(), cwd = process.cwd(), env = process.env) {
-    this.options = options;
+export class CliContext implements AsyncDisposable {
+  readonly out: Out;
+  readonly globals: GlobalOptions;
+  readonly cwd: string;
+  readonly env: Env;
+  #project: Promise<Project> | undefined;
+
+  constructor(globals: GlobalOptions, out: Out, env: Env, cwd = process.cwd()) {
+    this.globals = globals;
     this.out = out;
-    this.cwd = cwd;
     this.env = env;
+    this.cwd = cwd;
   }
 
-  project(): ResolvedProject {
-    const project = this.options.project ?? this.env.FERRY_PROJECT;
-    const database = this.options.database ?? this.env.FERRY_DATABASE_URL;
-    this.#project ??= loadProject({
-      cwd: this.cwd,
-      ...(project !== undefined ? { project } : {}),
-      ...(database !== undefined ? { database } : {}),
-    });
+  /** The project (opened on first use; closed with the context). */
+  project(): Promise<Project> {
+    this.#project ??= (async () => {
+      const named = this.globals.project ?? nonEmpty(this.env.FERRY_PROJECT);
+      const database = this.globals.database ?? nonEmpty(this.env.FERRY_DATABASE_URL);
+      // imported here: `ferry --version` and `ferry --help` never load the API
+      const { openProject } = await import("../api/project.ts");
+      return openProject({
+        dir: named ?? this.cwd,
+        searchParents: named === undefined,
+        ...(database !== undefined ? { database } : {}),
+      });
+    })();
     return this.#project;
   }
 
-  /** The store; `create` only for commands that add data (a missing SQLite file is an error otherwise). */
-  store(options: { create?: boolean } = {}): Promise<Store> {
-    this.#store ??= openStore(this.project().database, { create: options.create === true });
-    return this.#store;
-  }
-
   async close(): Promise<void> {
-    if (this.#store) {
-      const s = this.#store;
-      this.#store = undefined;
-      await (await s.catch(() => null))?.close();
-    }
+    const p = this.#project;
+    this.#project = undefined;
+    if (p) await (await p.catch(() => null))?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 }
+
+const nonEmpty = (v: string | undefined) => (v === undefined || v === "" ? undefined : v);

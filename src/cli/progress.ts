@@ -4,7 +4,7 @@
  * run. Written to stderr, so stdout stays clean for data and --json.
  */
 import type { FerryEvents } from "../model/events.ts";
-import { duration, type Out, paint } from "./output.ts";
+import { duration, type Out, paint, type Styled, safe } from "./output.ts";
 
 export interface Progress {
   stop(): void;
@@ -38,9 +38,9 @@ export function attachProgress(
   const draw = () => {
     if (tty && !options.quiet) out.error(`\r\x1b[K${status()}`);
   };
-  const above = (line: string) => {
+  const above = (line: string | Styled) => {
     if (options.quiet) return;
-    out.error(tty ? `\r\x1b[K${line}\n` : `${line}\n`);
+    out.error(tty ? `\r\x1b[K${String(line)}\n` : `${String(line)}\n`);
     draw();
   };
   const offs = [
@@ -53,13 +53,13 @@ export function attachProgress(
       if (e.state === "COMPLETED") completed++;
       else if (e.state === "FAILED") failed++;
       else interrupted++;
-      last = `${e.name} ${e.state === "COMPLETED" ? "✓" : "✗"} ${duration(e.seconds * 1000)}`;
+      last = `${safe(e.name)} ${e.state === "COMPLETED" ? "✓" : "✗"} ${duration(e.seconds * 1000)}`;
       if (e.state === "FAILED")
         above(paint(out, "red", `✗ job ${e.jobId} ${e.name} failed: ${e.error ?? "unknown error"}`));
       else if (e.state === "INTERRUPTED")
         above(paint(out, "yellow", `↺ job ${e.jobId} ${e.name} interrupted; back to READY`));
       else if (!tty && !options.quiet)
-        out.error(`✓ job ${e.jobId} ${e.name} completed in ${duration(e.seconds * 1000)}\n`);
+        out.error(`✓ job ${e.jobId} ${safe(e.name)} completed in ${duration(e.seconds * 1000)}\n`);
       draw();
     }),
     events.on("launcher:error", (e) =>

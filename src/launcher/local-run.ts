@@ -60,6 +60,9 @@ export async function runLocally(claim: ClaimedRun, options: LocalRunOptions): P
   }
   const out = openSync(paths.schedulerOut, "w");
   const err = openSync(paths.schedulerErr, "w");
+  // the wrapper's clock has whole seconds (POSIX `date +%s`); the launcher watching the process
+  // times it to the millisecond, so a 0.3 s run does not show as "0ms" or "1s"
+  const spawnedAt = Date.now();
   const exit = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
     const child = spawn("sh", [paths.script], {
       detached: true,
@@ -70,6 +73,7 @@ export async function runLocally(claim: ClaimedRun, options: LocalRunOptions): P
     child.on("spawn", () => options.onStart?.(child.pid!));
     child.on("exit", (code, signal) => resolve({ code, signal }));
   });
+  const exitedAt = Date.now();
   closeSync(out);
   closeSync(err);
   if (exit.error) return failed("bundle", `cannot start sh: ${exit.error.message}`);
@@ -82,8 +86,9 @@ export async function runLocally(claim: ClaimedRun, options: LocalRunOptions): P
       `the job wrapper ${how} without writing a result${problems}; see ${paths.schedulerErr}`,
     );
   }
-  return outcomeFromBundle(
+  const outcome = outcomeFromBundle(
     files,
     await collectOutcome(local, claim.launchDir, files.result, claim.job.tasks, claim.recovery),
   );
+  return { ...outcome, startedAt: spawnedAt, finishedAt: exitedAt };
 }

@@ -230,7 +230,8 @@ export async function offlineSubmit(
       });
     }
   }
-  if (submittedCount >= room && Number.isFinite(room))
+  // what reached the queue counts, not the attempts: refused (held) and failed jobs queue nothing
+  if (Number.isFinite(room) && summary.submitted.length >= room)
     summary.limitedBy = `maxQueued (${worker.maxQueued}) reached`;
   return summary;
 }

@@ -3,17 +3,16 @@
  * pull worker), a fan-out/fan-in flow with sh and js tasks passing outputs through references,
  * run with a live progress display; then the job table and the final value.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadProject } from "../../config/load.ts";
-import { addFlow } from "../../engine/add-flow.ts";
-import { loadFlowFile } from "../../flow/parse.ts";
-import { launch } from "../../launcher/launch.ts";
+import { openProject } from "../../api/project.ts";
 import type { Job } from "../../model/types.ts";
-import { openStore } from "../../store/open.ts";
-import type { Context } from "../context.ts";
+import type { CliContext } from "../context.ts";
+import { EXIT } from "../exit-codes.ts";
+import { json, paint } from "../output.ts";
+import { printJobs } from "../print.ts";
 import { attachProgress } from "../progress.ts";
 
 export interface DemoResult {
@@ -26,44 +25,44 @@ export interface DemoResult {
   ok: boolean;
 }
 
+const example = (file: string) => new URL(`../../../examples/demo/${file}`, import.meta.url);
+
 /** The value the flow must produce, computed here with the same generator and seeds. */
-async function expectedPi(tasksModule: string): Promise<number> {
-  const m = (await import(tasksModule)) as {
+async function expectedPi(): Promise<number> {
+  const m = (await import(example("tasks.mjs").href)) as {
     sample: (i: { seed: number; samples: number }) => { samples: number; inside: number };
     combine: (i: { parts: unknown[] }) => { pi: number };
   };
   return m.combine({ parts: [11, 23, 37, 41].map((seed) => m.sample({ seed, samples: 250_000 })) }).pi;
 }
 
-export async function demo(ctx: Context, o: { keep?: boolean; dir?: string }): Promise<DemoResult> {
+async function runDemo(ctx: CliContext, o: { keep?: boolean; dir?: string }): Promise<DemoResult> {
   const projectDir = o.dir ?? mkdtempSync(join(tmpdir(), "ferry-demo-"));
-  const flowFile = fileURLToPath(new URL("../../../examples/demo/flow.yaml", import.meta.url));
-  writeFileSync(
-    join(projectDir, "ferry.yaml"),
-    "workers:\n  local:\n    mode: pull\n    workDir: runs\n    concurrency: 2\n",
-  );
-  const project = loadProject({ project: projectDir });
-  const store = await openStore(project.database);
   const started = Date.now();
   try {
-    const added = await addFlow(store, loadFlowFile(flowFile));
+    await using project = await openProject({
+      config: { workers: { local: { mode: "pull", workDir: "runs", concurrency: 2 } } },
+      dir: projectDir,
+    });
+    const [added] = await project.add(fileURLToPath(example("flow.yaml")));
+    const total = Object.keys(added!.jobIds).length;
     ctx.out.error(
-      `ferry demo: project ${projectDir}\nflow ${added.flowId} "${added.name}": ${Object.keys(added.jobIds).length} jobs; running them with 2 at a time…\n`,
+      `ferry demo: project ${projectDir}\nflow ${added!.flowId} "${added!.name}": ${total} jobs; running them with 2 at a time…\n`,
     );
-    const progress = attachProgress(ctx.events, ctx.out, { total: Object.keys(added.jobIds).length });
+    const progress = attachProgress(project.events, ctx.out, { total });
     try {
-      await launch(store, { project, worker: project.workers.local!, events: ctx.events, concurrency: 2 });
+      await project.launch({ concurrency: 2 });
     } finally {
       progress.stop();
     }
-    const jobs = await store.findJobs({ flowIds: [added.flowId] });
+    const jobs = await project.jobs({ flows: [added!.flowId] });
     const report = jobs.find((j) => j.name === "report");
     const pi = (report?.outputs as { pi?: number } | null)?.pi ?? null;
-    const expected = await expectedPi(new URL("../../../examples/demo/tasks.mjs", import.meta.url).href);
+    const expected = await expectedPi();
     const ok = jobs.every((j) => j.state === "COMPLETED") && pi !== null && Math.abs(pi - expected) < 1e-12;
     return {
       projectDir,
-      flowId: added.flowId,
+      flowId: added!.flowId,
       jobs,
       pi,
       expectedPi: expected,
@@ -71,7 +70,28 @@ export async function demo(ctx: Context, o: { keep?: boolean; dir?: string }): P
       ok,
     };
   } finally {
-    await store.close();
     if (!o.keep && !o.dir) rmSync(projectDir, { recursive: true, force: true });
   }
+}
+
+export async function demo(
+  ctx: CliContext,
+  o: { keep?: boolean; dir?: string; json?: boolean },
+): Promise<number> {
+  const d = await runDemo(ctx, o);
+  const out = ctx.out;
+  if (o.json) out.write(json(d));
+  else {
+    printJobs(out, d.jobs);
+    const value = d.pi === null ? "none" : String(d.pi);
+    out.write(
+      `\n${paint(out, "bold", "final value").text}: pi ≈ ${value}  (expected ${d.expectedPi}; ${d.jobs.length} jobs in ${d.seconds.toFixed(1)} s)\n`,
+    );
+    out.write(
+      d.ok
+        ? `${paint(out, "green", "demo OK: every job COMPLETED and the value is right").text}\n`
+        : `${paint(out, "red", "demo FAILED").text}\n`,
+    );
+  }
+  return d.ok ? EXIT.ok : EXIT.jobsFailed;
 }

@@ -1,30 +1,41 @@
 /** `ferry flows list|show`. */
-import { NotFoundError } from "../../model/errors.ts";
-import type { FlowSummary, Job } from "../../model/types.ts";
-import type { Context } from "../context.ts";
+import type { CliContext } from "../context.ts";
+import { json } from "../output.ts";
+import { printFlow, printFlows } from "../print.ts";
 
-export async function listFlows(
-  ctx: Context,
-  o: { limit?: number; state?: string[] },
-): Promise<FlowSummary[]> {
-  const flows = await (await ctx.store()).flowSummaries({ limit: o.limit ?? 100 });
-  const states = o.state?.map((s) => s.toUpperCase());
-  return states ? flows.filter((f) => states.includes(f.state)) : flows;
+export async function list(
+  ctx: CliContext,
+  o: {
+    state?: string[];
+    name?: string;
+    since?: string;
+    until?: string;
+    limit?: number;
+    offset?: number;
+    json?: boolean;
+  },
+): Promise<undefined> {
+  const project = await ctx.project();
+  const flows = await project.flows({
+    limit: o.limit ?? 100,
+    ...(o.offset !== undefined ? { offset: o.offset } : {}),
+    ...(o.state ? { states: o.state } : {}),
+    ...(o.name !== undefined ? { name: o.name } : {}),
+    ...(o.since !== undefined ? { since: o.since } : {}),
+    ...(o.until !== undefined ? { until: o.until } : {}),
+  });
+  if (o.json) ctx.out.write(json(flows));
+  else printFlows(ctx.out, flows);
+  return undefined;
 }
 
-export interface FlowDetails {
-  flow: FlowSummary;
-  jobs: Job[];
-  edges: [number, number][];
-}
-
-export async function showFlow(ctx: Context, id: number): Promise<FlowDetails> {
-  const store = await ctx.store();
-  const [flow] = await store.flowSummaries({ ids: [id] });
-  if (!flow) throw new NotFoundError(`no flow with id ${id}`);
-  return {
-    flow,
-    jobs: await store.findJobs({ flowIds: [id], includeArchived: true }),
-    edges: await store.edgesOfFlow(id),
-  };
+export async function show(
+  ctx: CliContext,
+  o: { json?: boolean },
+  [id]: readonly [number],
+): Promise<undefined> {
+  const d = await (await ctx.project()).flow(id);
+  if (o.json) ctx.out.write(json(d));
+  else printFlow(ctx.out, d);
+  return undefined;
 }

@@ -1,69 +1,64 @@
-/** `ferry launch`: run READY jobs on this machine (see launcher/launch.ts). */
-import { getWorker } from "../../config/load.ts";
-import { type LaunchSummary, launch } from "../../launcher/launch.ts";
-import { UsageError } from "../../model/errors.ts";
-import type { Context } from "../context.ts";
+/**
+ * `ferry launch`: run READY jobs on this machine. Ctrl+C once stops claiming and lets running
+ * jobs finish; twice (or SIGTERM, as a batch system sends at walltime) interrupts them — they
+ * go back to READY. Stopped by a signal, launch exits 130 after its summary, so a pilot script
+ * can tell an interrupted launch from a finished one.
+ */
+import type { CliContext } from "../context.ts";
+import { EXIT } from "../exit-codes.ts";
+import { json, plural } from "../output.ts";
 import { attachProgress } from "../progress.ts";
 
-export interface LaunchCommandOptions {
+export interface LaunchFlags {
   once?: boolean;
-  maxJobs?: string;
-  timeout?: string;
-  concurrency?: string;
+  maxJobs?: number;
+  timeout?: number;
+  concurrency?: number;
   worker?: string;
   category?: string[];
+  run?: number;
   quiet?: boolean;
-  run?: string;
+  json?: boolean;
 }
 
-function positive(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a positive number, got "${text}"`);
-  return n;
-}
-
-export async function launchCommand(ctx: Context, o: LaunchCommandOptions): Promise<LaunchSummary> {
-  const project = ctx.project();
-  const worker = getWorker(project, o.worker);
-  const store = await ctx.store();
+export async function launch(ctx: CliContext, o: LaunchFlags): Promise<number> {
+  const project = await ctx.project();
   const stop = new AbortController();
   const abort = new AbortController();
+  let signalled = false;
   let presses = 0;
   const onSigint = () => {
+    signalled = true;
     presses++;
     if (presses === 1) {
-      ctx.events.emit("launcher:stopping", {
+      project.events.emit("launcher:stopping", {
         reason: "Ctrl+C: no new jobs; waiting for running jobs (Ctrl+C again to interrupt them)",
         running: 0,
       });
       stop.abort();
     } else if (presses === 2) {
-      ctx.events.emit("launcher:stopping", { reason: "Ctrl+C: interrupting running jobs", running: 0 });
+      project.events.emit("launcher:stopping", { reason: "Ctrl+C: interrupting running jobs", running: 0 });
       abort.abort();
     }
   };
   const onSigterm = () => {
+    signalled = true;
     stop.abort();
     abort.abort();
   };
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigterm);
-  const progress = attachProgress(ctx.events, ctx.out, { quiet: o.quiet === true });
+  const progress = attachProgress(project.events, ctx.out, { quiet: o.quiet === true });
+  let summary: Awaited<ReturnType<typeof project.launch>>;
   try {
-    const maxJobs = positive(o.maxJobs, "--max-jobs");
-    const timeout = positive(o.timeout, "--timeout");
-    const concurrency = positive(o.concurrency, "--concurrency");
-    return await launch(store, {
-      project,
-      worker,
-      events: ctx.events,
+    summary = await project.launch({
+      ...(o.worker !== undefined ? { worker: o.worker } : {}),
       ...(o.once ? { once: true } : {}),
-      ...(maxJobs !== undefined ? { maxJobs } : {}),
-      ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
-      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(o.maxJobs !== undefined ? { maxJobs: o.maxJobs } : {}),
+      ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}),
+      ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
       ...(o.category ? { categories: o.category } : {}),
-      ...(o.run !== undefined ? { runId: Number(o.run) } : {}),
+      ...(o.run !== undefined ? { runId: o.run } : {}),
       stop: stop.signal,
       abort: abort.signal,
     });
@@ -72,4 +67,12 @@ export async function launchCommand(ctx: Context, o: LaunchCommandOptions): Prom
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigterm);
   }
+  const s = summary;
+  if (o.json) ctx.out.write(json(s));
+  else
+    ctx.out.write(
+      `launched ${plural(s.claimed, "job")}: ${s.completed} completed, ${s.failed} failed${s.interrupted ? `, ${s.interrupted} interrupted (back to READY)` : ""}${s.stopped ? `, ${s.stopped} stopped from elsewhere` : ""}${signalled ? " — stopped by a signal" : ""}\n`,
+    );
+  if (signalled) return EXIT.interrupted;
+  return s.failed > 0 ? EXIT.jobsFailed : EXIT.ok;
 }

@@ -1,52 +1,46 @@
 /** `ferry detect-lost [--fail | --rerun [--task-level]]`. */
-import { detectLost, handleLost, type LostHandling, type LostRun } from "../../engine/lost.ts";
-import { UsageError } from "../../model/errors.ts";
-import type { Context } from "../context.ts";
+import type { CliContext } from "../context.ts";
+import { json, table } from "../output.ts";
 
-export interface LostReport {
-  lost: {
-    jobId: number;
-    name: string;
-    runId: number;
-    mode: string;
-    verdict: LostRun["verdict"];
-    why: string;
-    checkpointTask: number | null;
-  }[];
-  handled: LostHandling;
-}
-
-export async function detectLostCommand(
-  ctx: Context,
-  o: { fail?: boolean; rerun?: boolean; taskLevel?: boolean },
-): Promise<LostReport> {
-  if (o.fail && o.rerun) throw new UsageError("--fail and --rerun exclude each other");
-  if (o.taskLevel && !o.rerun) throw new UsageError("--task-level needs --rerun");
-  const project = ctx.project();
-  const store = await ctx.store();
-  const lost = await detectLost(store, {
-    abandonedHere: true,
-    heartbeatLimitMs: (name) => {
-      const w = name ? project.workers[name] : undefined;
-      return (w && w.mode !== "pull" ? w.lostAfterSeconds : 600) * 1000;
-    },
+export async function detectLost(
+  ctx: CliContext,
+  o: { fail?: boolean; rerun?: boolean; taskLevel?: boolean; json?: boolean },
+): Promise<undefined> {
+  const r = await (await ctx.project()).detectLost({
+    ...(o.fail ? { fail: true } : {}),
+    ...(o.rerun ? { rerun: true } : {}),
+    ...(o.taskLevel ? { taskLevel: true } : {}),
   });
-  const handled = await handleLost(
-    store,
-    lost,
-    o.fail ? "fail" : o.rerun ? "rerun" : "report",
-    o.taskLevel ? { taskLevel: true } : {},
+  const out = ctx.out;
+  if (o.json) {
+    out.write(json(r));
+    return undefined;
+  }
+  if (r.lost.length === 0) {
+    out.write("no lost runs\n");
+    return undefined;
+  }
+  out.write(
+    table(
+      ["JOB", "NAME", "RUN", "MODE", "VERDICT", "TASK", "WHY"],
+      r.lost.map((l) => [
+        String(l.jobId),
+        l.name,
+        String(l.runId),
+        l.mode,
+        l.verdict,
+        l.checkpointTask === null ? "-" : String(l.checkpointTask),
+        l.why,
+      ]),
+      out,
+    ),
   );
-  return {
-    lost: lost.map((l) => ({
-      jobId: l.job.id,
-      name: l.job.name,
-      runId: l.run.id,
-      mode: l.run.mode,
-      verdict: l.verdict,
-      why: l.why,
-      checkpointTask: l.checkpoint?.task ?? null,
-    })),
-    handled,
-  };
+  const h = r.handled;
+  if (h.collected.length)
+    out.write(`collected the results of jobs ${h.collected.join(", ")} (they had finished)\n`);
+  if (h.failed.length) out.write(`marked jobs ${h.failed.join(", ")} FAILED (lost)\n`);
+  if (h.rerun) out.write(`rerun jobs ${h.rerun.jobs.map((j) => j.id).join(", ")}\n`);
+  const left = r.lost.filter((l) => l.verdict === "lost").length;
+  if (left > 0 && !h.failed.length) out.write("use --fail to fail them, or --rerun to run them again\n");
+  return undefined;
 }

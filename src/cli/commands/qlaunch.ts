@@ -1,84 +1,73 @@
-/** `ferry qlaunch singleshot|rapidfire`. */
-import { getWorker } from "../../config/load.ts";
-import { UsageError } from "../../model/errors.ts";
-import type { QueueWorker } from "../../qlaunch/pilot.ts";
-import { type QlaunchSummary, qlaunchRapidfire, qlaunchSingleshot } from "../../qlaunch/qlaunch.ts";
-import type { Context } from "../context.ts";
-import { paint } from "../output.ts";
+/** `ferry qlaunch singleshot|rapidfire`: pilot jobs that run ferry launch on compute nodes. */
+import type { QlaunchSummary } from "../../api/run.ts";
+import type { CliContext } from "../context.ts";
+import { EXIT } from "../exit-codes.ts";
+import { json, paint, plural } from "../output.ts";
 
-export interface QlaunchCommandOptions {
+interface Common {
   worker?: string;
   reserve?: boolean;
   once?: boolean;
-  id?: string[];
-  maxQueued?: string;
-  nlaunches?: string;
-  sleep?: string;
-  timeout?: string;
+  json?: boolean;
 }
 
-function queueWorker(ctx: Context, name: string | undefined): QueueWorker {
-  const project = ctx.project();
-  const candidates = Object.values(project.workers).filter((w) => w.mode === "pull" && w.queue);
-  const worker = getWorker(project, name ?? candidates[0]?.name);
-  if (worker.mode !== "pull" || !worker.queue) {
-    throw new UsageError(
-      `worker "${worker.name}" has no queue: section — qlaunch submits pilot jobs for a pull worker with queue: {scheduler: …}`,
-    );
-  }
-  return worker as QueueWorker;
-}
-
-const num = (text: string | undefined, flag: string): number | undefined => {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!(n >= 0)) throw new UsageError(`${flag} needs a number, got "${text}"`);
-  return n;
-};
-
-export async function qlaunchCommand(
-  ctx: Context,
-  mode: "singleshot" | "rapidfire",
-  o: QlaunchCommandOptions,
-): Promise<QlaunchSummary> {
-  const worker = queueWorker(ctx, o.worker);
-  const project = ctx.project();
-  if (project.database.kind === "sqlite") {
+async function run(
+  ctx: CliContext,
+  o: Common,
+  go: (
+    p: Awaited<ReturnType<CliContext["project"]>>,
+    common: Record<string, unknown>,
+  ) => Promise<QlaunchSummary>,
+): Promise<number> {
+  const project = await ctx.project();
+  if (project.config.database.kind === "sqlite")
     ctx.out.error(
-      paint(
-        ctx.out,
-        "yellow",
-        `note: pilots open ${project.database.path} from the compute nodes; that only works when they run on this machine (use PostgreSQL for a cluster)\n`,
-      ),
+      `${paint(ctx.out, "yellow", `note: pilots open ${project.config.database.path} from the compute nodes; that only works when they run on this machine (use PostgreSQL for a cluster)`).text}\n`,
     );
+  const s = await go(project, {
+    ...(o.worker !== undefined ? { worker: o.worker } : {}),
+    ...(o.reserve ? { reserve: true } : {}),
+    ...(o.once ? { once: true } : {}),
+    onPilot: (p: { schedulerId: string; dir: string; runId: number | null }) =>
+      ctx.out.error(
+        `submitted pilot ${p.schedulerId}${p.runId !== null ? ` for run ${p.runId}` : ""} (${p.dir})\n`,
+      ),
+  });
+  if (o.json) ctx.out.write(json(s));
+  else {
+    ctx.out.write(`submitted ${plural(s.pilots.length, "pilot")} (${s.stoppedBecause})\n`);
+    for (const h of s.held)
+      ctx.out.write(`${paint(ctx.out, "yellow", `! job ${h.jobId} held: ${h.message}`).text}\n`);
+    for (const f of s.failed)
+      ctx.out.write(`${paint(ctx.out, "red", `✗ job ${f.jobId} failed: ${f.message}`).text}\n`);
   }
-  const store = await ctx.store();
+  return s.held.length > 0 ? EXIT.scheduler : EXIT.ok;
+}
+
+export async function singleshot(ctx: CliContext, o: Common & { id?: number[] }): Promise<number> {
+  return run(ctx, o, (p, common) =>
+    p.qlaunch("singleshot", { ...common, ...(o.id ? { jobIds: o.id } : {}) }),
+  );
+}
+
+export async function rapidfire(
+  ctx: CliContext,
+  o: Common & { maxQueued?: number; nlaunches?: number; sleep?: number; timeout?: number },
+): Promise<number> {
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   process.on("SIGINT", onSigint);
   try {
-    const nlaunches = o.nlaunches === "infinite" ? Number.POSITIVE_INFINITY : num(o.nlaunches, "--nlaunches");
-    const common = {
-      ...(o.reserve ? { reserve: true } : {}),
-      ...(o.once ? { once: true } : {}),
-      ...(o.id ? { jobIds: o.id.map(Number) } : {}),
-      onPilot: (p: { schedulerId: string; dir: string; runId: number | null }) =>
-        ctx.out.error(
-          `submitted pilot ${p.schedulerId}${p.runId !== null ? ` for run ${p.runId}` : ""} (${p.dir})\n`,
-        ),
-    };
-    if (mode === "singleshot") return await qlaunchSingleshot(store, project, worker, common);
-    const maxQueued = num(o.maxQueued, "--max-queued");
-    const sleep = num(o.sleep, "--sleep");
-    const timeout = num(o.timeout, "--timeout");
-    return await qlaunchRapidfire(store, project, worker, {
-      ...common,
-      ...(maxQueued !== undefined ? { maxQueued } : {}),
-      ...(nlaunches !== undefined && nlaunches > 0 ? { nlaunches } : {}),
-      ...(sleep !== undefined ? { sleepMs: sleep * 1000 } : {}),
-      ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
-      stop: stop.signal,
-    });
+    return await run(ctx, o, (p, common) =>
+      p.qlaunch("rapidfire", {
+        ...common,
+        ...(o.maxQueued !== undefined ? { maxQueued: o.maxQueued } : {}),
+        ...(o.nlaunches !== undefined ? { nlaunches: o.nlaunches } : {}),
+        ...(o.sleep !== undefined ? { sleepMs: o.sleep * 1000 } : {}),
+        ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}),
+        stop: stop.signal,
+      }),
+    );
   } finally {
     process.off("SIGINT", onSigint);
   }
