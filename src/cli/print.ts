@@ -89,7 +89,11 @@ export function printFlow(out: Out, d: FlowDetails): void {
   );
   if (Object.keys(f.metadata).length > 0) out.write(`metadata: ${preview(f.metadata, 500)}\n`);
   const parents = new Map<number, number[]>();
-  for (const [p, c] of d.edges) parents.set(c, [...(parents.get(c) ?? []), p]);
+  for (const [p, c] of d.edges) {
+    const list = parents.get(c);
+    if (list) list.push(p);
+    else parents.set(c, [p]);
+  }
   const byId = new Map(d.jobs.map((j) => [j.id, j.name]));
   out.write(
     table(

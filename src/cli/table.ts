@@ -77,6 +77,16 @@ const flowChange = {
   ...json,
 };
 
+const pilots = {
+  worker: value(
+    "-w, --worker <name>",
+    "the pull worker with a queue: section (default: the first one)",
+    name,
+  ),
+  reserve: flag("-r, --reserve", "reservation mode: one pilot per job, with the job's own resources"),
+  once: flag("--once", "pilots run one job each instead of rapidfire inside"),
+};
+
 export const COMMANDS: readonly CommandSpec[] = [
   command("init", {
     summary: "write a commented ferry.yaml",
@@ -309,13 +319,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   command("qlaunch singleshot", {
     summary: "submit one pilot job",
     options: {
-      worker: value(
-        "-w, --worker <name>",
-        "the pull worker with a queue: section (default: the first one)",
-        name,
-      ),
-      reserve: flag("-r, --reserve", "reservation mode: one pilot per job, with the job's own resources"),
-      once: flag("--once", "pilots run one job each instead of rapidfire inside"),
+      ...pilots,
       id: list("-i, --id <ids>", "reservation mode: this job", id),
       ...json,
     },
@@ -324,13 +328,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   command("qlaunch rapidfire", {
     summary: "keep pilots queued while work waits; stop when none is left",
     options: {
-      worker: value(
-        "-w, --worker <name>",
-        "the pull worker with a queue: section (default: the first one)",
-        name,
-      ),
-      reserve: flag("-r, --reserve", "reservation mode: one pilot per job, with the job's own resources"),
-      once: flag("--once", "pilots run one job each instead of rapidfire inside"),
+      ...pilots,
       maxQueued: value(
         "-m, --max-queued <n>",
         "at most this many pilots queued or running (default: maxQueued, or 10)",
