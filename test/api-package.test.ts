@@ -132,6 +132,9 @@ console.log(JSON.stringify({ version: FERRY_VERSION, summary, outputs: jobs.map(
     ["a", { value: 7 }],
     ["b", { value: 49 }],
   ]);
+  const demo = run(process.execPath, [join(app, "node_modules", ".bin", "ferry"), "demo", "--json"], app);
+  assert.equal(demo.code, 0, `the demo runs from the installed package (examples/ shipped): ${demo.stderr}`);
+  assert.equal(JSON.parse(demo.stdout).ok, true);
   const cli = run(
     process.execPath,
     [join(app, "node_modules", ".bin", "ferry"), "jobs", "list", "--json"],

@@ -20,14 +20,21 @@ export interface LogsRequest {
 export interface Logs {
   job: { id: number; name: string };
   run: { id: number; state: Run["state"]; launchDir: string };
-  tasks: { task: number; stdout: string; stderr: string }[];
+  tasks: {
+    task: number;
+    stdout: string;
+    stderr: string;
+    /** Bytes of each file read so far: `followLogs` continues from there. */
+    read: { stdout: number; stderr: number };
+  }[];
 }
 
-function tail(file: string, lines: number): string {
-  if (!existsSync(file)) return "";
-  const text = readFileSync(file, "utf8");
+function tail(file: string, lines: number): { text: string; bytes: number } {
+  if (!existsSync(file)) return { text: "", bytes: 0 };
+  const buf = readFileSync(file);
+  const text = buf.toString("utf8");
   const all = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
-  return all.slice(-lines).join("\n");
+  return { text: all.slice(-lines).join("\n"), bytes: buf.length };
 }
 
 async function target(
@@ -67,30 +74,37 @@ export async function readLogs(ctx: ApiContext, jobId: number, o: LogsRequest = 
   return {
     job: { id: job.id, name: job.name },
     run: { id: run.id, state: run.state, launchDir: dir },
-    tasks: tasks.map((i) => ({
-      task: i,
-      stdout: tail(p.task(i).stdout, lines),
-      stderr: tail(p.task(i).stderr, lines),
-    })),
+    tasks: tasks.map((i) => {
+      const out = tail(p.task(i).stdout, lines);
+      const err = tail(p.task(i).stderr, lines);
+      return { task: i, stdout: out.text, stderr: err.text, read: { stdout: out.bytes, stderr: err.bytes } };
+    }),
   };
 }
 
-/** Hand each stream's new text to `write` until the run ends (or `signal` aborts). */
+/**
+ * Hand each stream's new text to `write` until the run ends (or `signal` aborts): from where
+ * `after` (what `readLogs` returned) stopped reading, else from the files' current ends.
+ */
 export async function followLogs(
   ctx: ApiContext,
   jobId: number,
-  o: LogsRequest & { write: (text: string) => void; signal?: AbortSignal; pollMs?: number },
+  o: LogsRequest & { write: (text: string) => void; signal?: AbortSignal; pollMs?: number; after?: Logs },
 ): Promise<void> {
   const { job, run, dir } = await target(ctx, jobId, o);
   const store = await ctx.store();
   const p = bundlePaths(dir);
   const offsets = new Map<string, number>();
-  for (const i of job.tasks.keys())
+  const read = new Map((o.after?.run.id === run.id ? o.after.tasks : []).map((t) => [t.task, t.read]));
+  for (const i of o.task !== undefined ? [o.task] : job.tasks.keys())
     for (const s of ["stdout", "stderr"] as const) {
       const f = p.task(i)[s];
-      offsets.set(f, existsSync(f) ? statSync(f).size : 0);
+      offsets.set(
+        f,
+        read.get(i)?.[s] ?? (o.after?.run.id === run.id ? 0 : existsSync(f) ? statSync(f).size : 0),
+      );
     }
-  while (!o.signal?.aborted) {
+  const drain = () => {
     for (const [file, offset] of offsets) {
       if (!existsSync(file)) continue;
       const size = statSync(file).size;
@@ -99,9 +113,16 @@ export async function followLogs(
         offsets.set(file, size);
       }
     }
-    if (existsSync(p.result)) return;
+  };
+  while (!o.signal?.aborted) {
     const current = (await store.getRun(run.id))?.state;
-    if (current && !["RESERVED", "STAGED", "SUBMITTED", "RUNNING", "FINISHED"].includes(current)) return;
+    const ended =
+      existsSync(p.result) ||
+      (current !== undefined &&
+        !["RESERVED", "STAGED", "SUBMITTED", "RUNNING", "FINISHED"].includes(current));
+    // what the task printed before the run ended is read after the end was seen: nothing is lost
+    drain();
+    if (ended) return;
     await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
   }
 }

@@ -212,7 +212,7 @@ export class Project implements AsyncDisposable {
   /** Hand a running job's new output to `write` until its run ends. */
   followLogs(
     jobId: number,
-    options: LogsRequest & { write: (text: string) => void; signal?: AbortSignal },
+    options: LogsRequest & { write: (text: string) => void; signal?: AbortSignal; after?: Logs },
   ): Promise<void> {
     return followLogs(this.#ctx, jobId, options);
   }

@@ -164,8 +164,10 @@ export class FlowBuilder {
     const { parents, js: jsDef, tasks, ...rest } = def;
     const given = (parents ?? []).map((p) => (typeof p === "string" ? p : p.name));
     const all = new Set(given);
-    // jobflow's rule: a job whose inputs read another job's output runs after it
-    for (const r of safeReferences(def.inputs)) if (r !== name && !this.#isAncestor(r, all)) all.add(r);
+    // jobflow's rule: a job whose inputs read another job's output runs after it (a reference
+    // to a job not added yet is left for build() to report)
+    for (const r of safeReferences(def.inputs))
+      if (r !== name && this.#parents.has(r) && !this.#isAncestor(r, all)) all.add(r);
     this.#parents.set(name, all);
     const resolveJs = (spec: string) => {
       const hash = spec.lastIndexOf("#");

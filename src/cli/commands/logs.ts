@@ -34,6 +34,8 @@ export async function logs(
     try {
       await project.followLogs(id, {
         ...request,
+        runId: l.run.id,
+        after: l,
         write: (text) => ctx.out.write(visible(text)),
         signal: stop.signal,
       });
