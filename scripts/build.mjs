@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Build dist/ for the published package: tsc (rewriting .ts imports to .js), then the files tsc
-// does not copy (SQL migrations).
+// does not copy (SQL migrations), then a check that everything loaded at run time is there.
 import { spawnSync } from "node:child_process";
-import { cpSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, rmSync } from "node:fs";
 
 rmSync("dist", { recursive: true, force: true });
 const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
@@ -11,5 +11,20 @@ const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p"
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 for (const dialect of readdirSync("src/store").filter((d) => d === "sqlite" || d === "postgres")) {
   cpSync(`src/store/${dialect}/migrations`, `dist/store/${dialect}/migrations`, { recursive: true });
+}
+// what the package loads at run time besides what tsc emits for imports: the entry points, the
+// js worker runtime (bundled into each job by path, bundle/js-bundle.ts), the migrations
+const needed = [
+  "dist/index.js",
+  "dist/index.d.ts",
+  "dist/cli/main.js",
+  "dist/exec/js-task.js",
+  "dist/store/sqlite/migrations/0001_init.sql",
+  "dist/store/postgres/migrations/0001_init.sql",
+];
+const missing = needed.filter((f) => !existsSync(f));
+if (missing.length > 0) {
+  process.stderr.write(`build incomplete, missing: ${missing.join(", ")}\n`);
+  process.exit(1);
 }
 process.stdout.write("built dist/\n");
