@@ -18,7 +18,7 @@ import { ACTIVE_STATES, isActive, type JobState } from "../model/states.ts";
 import type { Job, Recovery, Run } from "../model/types.ts";
 import type { Store, StoreOps } from "../store/store.ts";
 import { LocalTransport } from "../transport/local.ts";
-import { type Brief, brief, type LiveRun, liveRun, readJobs } from "./control.ts";
+import { type Brief, brief, type LiveRun, liveRun, readJobs } from "./decide.ts";
 import { cancelRuns, type StopOptions, type StopReport, stopProcesses } from "./stop.ts";
 import { applyEdits, describeEdits, type EditLine, type JobEdits } from "./update.ts";
 

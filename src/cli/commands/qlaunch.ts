@@ -1,5 +1,6 @@
 /** `ferry qlaunch singleshot|rapidfire`: pilot jobs that run ferry launch on compute nodes. */
-import type { QlaunchSummary } from "../../api/run.ts";
+import type { Project } from "../../api/project.ts";
+import type { QlaunchRequest, QlaunchSummary } from "../../api/run.ts";
 import type { CliContext } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
 import { json, paint, plural } from "../output.ts";
@@ -14,10 +15,7 @@ interface Common {
 async function run(
   ctx: CliContext,
   o: Common,
-  go: (
-    p: Awaited<ReturnType<CliContext["project"]>>,
-    common: Record<string, unknown>,
-  ) => Promise<QlaunchSummary>,
+  go: (p: Project, common: QlaunchRequest) => Promise<QlaunchSummary>,
 ): Promise<number> {
   const project = await ctx.project();
   if (project.config.database.kind === "sqlite")
@@ -28,7 +26,7 @@ async function run(
     ...(o.worker !== undefined ? { worker: o.worker } : {}),
     ...(o.reserve ? { reserve: true } : {}),
     ...(o.once ? { once: true } : {}),
-    onPilot: (p: { schedulerId: string; dir: string; runId: number | null }) =>
+    onPilot: (p) =>
       ctx.out.error(
         `submitted pilot ${p.schedulerId}${p.runId !== null ? ` for run ${p.runId}` : ""} (${p.dir})\n`,
       ),
