@@ -264,6 +264,35 @@ describe("changes and their dry runs", () => {
   });
 });
 
+describe("reads", () => {
+  test("flows filter by derived state, name, time and page; job and flow details; not found", async () => {
+    await using p = await project();
+    await p.add([flowWith("alpha"), flowWith("beta"), flowWith("alpine")]);
+    await p.launch({ maxJobs: 1 });
+    const names = async (q: Parameters<Project["flows"]>[0]) => (await p.flows(q)).map((f) => f.name);
+    assert.deepEqual(await names({}), ["alpine", "beta", "alpha"], "newest first");
+    assert.deepEqual(await names({ states: ["completed"] }), ["alpha"]);
+    assert.deepEqual(await names({ name: "alp*" }), ["alpine", "alpha"]);
+    assert.deepEqual(await names({ limit: 1, offset: 1 }), ["beta"]);
+    assert.deepEqual(await names({ since: "1m", states: ["READY"] }), ["alpine", "beta"]);
+    await assert.rejects(p.flows({ states: ["FIZZLED"] }), UsageError);
+    const [alpha] = await p.flows({ name: "alpha" });
+    const d = await p.flow(alpha!.id);
+    assert.deepEqual(
+      d.jobs.map((j) => j.state),
+      ["COMPLETED"],
+    );
+    const job = await p.job(d.jobs[0]!.id);
+    assert.deepEqual(
+      job.history.map((h) => h.to),
+      ["READY", "RUNNING", "COMPLETED"],
+    );
+    assert.equal(job.runs.length, 1);
+    await assert.rejects(p.job(999), NotFoundError);
+    await assert.rejects(p.flow(999), NotFoundError);
+  });
+});
+
 describe("the change feed", () => {
   test("changes come with a growing id; resuming after the last id gives only what came next", async () => {
     await using p = await project();
