@@ -6,6 +6,7 @@
 import { Command, Option } from "commander";
 import { FERRY_VERSION } from "../bundle/write.ts";
 import { UsageError } from "../model/errors.ts";
+import { registerWebCommand } from "../web/command.ts";
 import { add } from "./commands/add.ts";
 import { demo } from "./commands/demo.ts";
 import { execBundle } from "./commands/exec.ts";
@@ -201,5 +202,6 @@ export function buildProgram(io: ProgramIO): Command {
 
   registerControlCommands(program, run);
   registerOfflineCommands(program, run, io.setExitCode);
+  registerWebCommand(program, run);
   return program;
 }

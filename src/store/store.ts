@@ -157,6 +157,9 @@ export class StoreOps {
   eventsSince(since: number, states: readonly JobState[]) {
     return events.eventsSince(this.c, since, states);
   }
+  eventsAfter(afterId: number, limit: number) {
+    return events.eventsAfter(this.c, afterId, limit);
+  }
 
   // claims and runs
   claimReady(options: ClaimOptions): Promise<Claimed[]> {
