@@ -14,7 +14,8 @@ const HOW: Record<Component, string> = {
   "pbs-wrappers":
     "run scripts/ci/slurm.sh (it unpacks the slurm-wlm-torque wrappers into /opt/slurm-torque/bin) and set FERRY_TEST_PBS_WRAPPERS=1",
   netns: "run as root where `ip netns`/`unshare -n` are permitted and set FERRY_TEST_NETNS=1",
-  chromium: "install Debian's chromium with scripts/ci/chromium.sh and set FERRY_TEST_CHROMIUM=/usr/bin/chromium",
+  chromium:
+    "install Debian's chromium with scripts/ci/chromium.sh and set FERRY_TEST_CHROMIUM=/usr/bin/chromium",
 };
 
 const ENV: Record<Component, string> = {
