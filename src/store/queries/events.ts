@@ -42,3 +42,16 @@ export async function eventsSince(
   );
   return rows.map((r) => ({ to: r.to_state as JobState, at: Number(r.at) }));
 }
+
+/** Events with an id above `afterId` (the change feed), oldest first, with the job's flow. */
+export async function eventsAfter(
+  c: SqlClient,
+  afterId: number,
+  limit: number,
+): Promise<(JobEvent & { flowId: number })[]> {
+  const rows = await c.all<DbJobEvent & { flow_id: number }>(
+    "SELECT e.*, j.flow_id FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE e.id > ? ORDER BY e.id LIMIT ?",
+    [afterId, limit],
+  );
+  return rows.map((r) => ({ ...toJobEvent(r), flowId: Number(r.flow_id) }));
+}
