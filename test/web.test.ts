@@ -193,6 +193,7 @@ describe("ferry web in Chromium", { skip: skipUnless("chromium") }, () => {
         domContentLoaded: nav.domContentLoadedEventEnd,
         rows: document.querySelectorAll("table.jobs tbody tr").length,
         pager: document.querySelector("#jobs .pager")?.textContent?.replace(/\s+/g, " ").trim(),
+        summary: document.querySelector("#flow-summary")?.textContent?.replace(/\s+/g, " "),
         nodes: window.ferryGraph!.g.job.length,
       };
     });
@@ -205,7 +206,8 @@ describe("ferry web in Chromium", { skip: skipUnless("chromium") }, () => {
     process.stdout.write(`# ${report}\n`);
     assert.equal(m.nodes, 10_000, "every job drawn (no group collapses distinct jobs)");
     assert.equal(m.rows, 50, "the table holds one page");
-    assert.match(m.pager ?? "", /1–50 of 10000/);
+    assert.match(m.pager ?? "", /1–50 next/, "paged, with a next page");
+    assert.match(m.summary ?? "", /10000 jobs/);
     assert.ok(interactive < OPEN_10K_BOUND_MS, report);
     await shot(page, "flow-10k");
     // a click on a node opens that job

@@ -10,7 +10,9 @@ import { buildWorkerBundle, hasJsTasks } from "./js-bundle.ts";
 import { bundlePaths, PROTOCOL_DIR, PROTOCOL_VERSION } from "./layout.ts";
 import { renderEnvFile, renderWrapper } from "./wrapper.ts";
 
-export const FERRY_VERSION = "0.1.0";
+export { FERRY_VERSION } from "../version.ts";
+
+import { FERRY_VERSION } from "../version.ts";
 
 export interface BundleSpec {
   launchDir: string;

@@ -27,7 +27,13 @@ export class Context implements AsyncDisposable {
   }
 
   project(): ResolvedProject {
-    this.#project ??= loadProject({ ...this.options, cwd: this.cwd, env: this.env });
+    const project = this.options.project ?? this.env.FERRY_PROJECT;
+    const database = this.options.database ?? this.env.FERRY_DATABASE_URL;
+    this.#project ??= loadProject({
+      cwd: this.cwd,
+      ...(project !== undefined ? { project } : {}),
+      ...(database !== undefined ? { database } : {}),
+    });
     return this.#project;
   }
 

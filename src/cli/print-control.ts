@@ -82,7 +82,7 @@ export function printRerun(
       paint(
         out,
         "yellow",
-        `  live runs ${o.dryRun ? "to stop (needs --force)" : "stopped"}: ${p.live.map((l) => `${l.job.name}#${l.job.id} run ${l.run.id}`).join(", ")}\n`,
+        `  live runs ${o.dryRun ? "to stop (needs --force)" : "stopped"}: ${p.live.map((l) => `${l.job.name}#${l.job.id} run ${l.runId}`).join(", ")}\n`,
       ),
     );
   for (const w of p.warnings) out.write(paint(out, "yellow", `  warning: ${w}\n`));

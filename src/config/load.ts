@@ -1,12 +1,14 @@
 /**
  * Find, read and resolve ferry.yaml once; the frozen result is passed explicitly to everything
- * that needs it (never read from process.env deep in the code). Precedence:
- * defaults < file < environment (FERRY_DATABASE_URL) < flags.
+ * that needs it. Library code never reads the environment: the CLI turns FERRY_PROJECT and
+ * FERRY_DATABASE_URL into the `project` and `database` options (defaults < file < environment <
+ * flags), so a program or a test that uses the API is never redirected by a variable someone
+ * exported in the shell.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { issuesFromZod, parseFlowText } from "../flow/parse.ts";
-import { NotFoundError, ValidationError } from "../model/errors.ts";
+import { type Issue, NotFoundError, ValidationError } from "../model/errors.ts";
 import { didYouMean } from "../model/suggest.ts";
 import type { DatabaseTarget } from "../model/types.ts";
 import { projectSchema, type WorkerConfig } from "./schema.ts";
@@ -25,20 +27,31 @@ export interface ResolvedProject {
 }
 
 export interface LoadOptions {
-  /** --project: a ferry.yaml or the folder holding one. */
+  /** A ferry.yaml or the folder holding one (relative to `cwd`). */
   project?: string;
-  /** --database: overrides the file and FERRY_DATABASE_URL. */
+  /** Overrides the file's database: postgres://… or a SQLite path (relative to `cwd`). */
   database?: string;
+  /** Default: the current folder. */
   cwd?: string;
-  env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** --project, then FERRY_PROJECT, then ferry.yaml in the current folder or any parent. */
+/**
+ * Worker modes the schema accepts but nothing in this ferry can run yet, with what to use
+ * instead. A project naming one is refused by name when it is read (exit 3), never later with
+ * an internal error. The driver that runs a mode removes its entry.
+ */
+export const MODES_WITHOUT_DRIVER: ReadonlyMap<string, string> = new Map([
+  [
+    "managed",
+    "the runner daemon that drives managed workers is not part of this ferry yet; use mode: offline (ferry offline submit / recover) or mode: pull",
+  ],
+]);
+
+/** `project` (a ferry.yaml or its folder), else ferry.yaml in `cwd` or any parent. */
 export function findProjectFile(options: LoadOptions = {}): string | null {
-  const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const given = options.project ?? env.FERRY_PROJECT;
-  if (given) {
+  const given = options.project;
+  if (given !== undefined) {
     const p = resolve(cwd, given);
     if (existsSync(p) && statSync(p).isDirectory()) return join(p, PROJECT_FILE);
     return p;
@@ -71,7 +84,6 @@ export function resolveProject(raw: unknown, file: string, options: LoadOptions 
     throw new ValidationError(`invalid project file ${file}`, issuesFromZod(parsed.error, raw, file));
   const p = parsed.data;
   const dir = dirname(file);
-  const env = options.env ?? process.env;
   let database: DatabaseTarget =
     "sqlite" in p.database
       ? {
@@ -83,15 +95,20 @@ export function resolveProject(raw: unknown, file: string, options: LoadOptions 
           url: p.database.postgres,
           ...(p.database.schema ? { schema: p.database.schema } : {}),
         };
-  const override = options.database ?? env.FERRY_DATABASE_URL;
-  if (override) database = parseDatabaseUrl(override, options.cwd ?? process.cwd());
-  const workers: Record<string, ResolvedWorker> = {};
+  if (options.database !== undefined)
+    database = parseDatabaseUrl(options.database, options.cwd ?? process.cwd());
+  // no prototype: a worker name typed by a user (`--worker constructor`) is only ever an own key
+  const workers: Record<string, ResolvedWorker> = Object.create(null);
+  const unrunnable: Issue[] = [];
   for (const [name, w] of Object.entries(p.workers)) {
+    const why = MODES_WITHOUT_DRIVER.get(w.mode);
+    if (why) unrunnable.push({ file, field: `workers.${name}.mode`, message: `mode "${w.mode}": ${why}` });
     const abs = (path: string) => (isAbsolute(path) ? path : resolve(dir, path));
     const queue =
       w.mode === "pull" && w.queue ? { queue: { ...w.queue, launcherDir: abs(w.queue.launcherDir) } } : {};
     workers[name] = Object.freeze({ ...w, ...queue, name, workDir: abs(w.workDir) });
   }
+  if (unrunnable.length > 0) throw new ValidationError(`invalid project file ${file}`, unrunnable);
   const names = Object.keys(workers);
   if (names.length === 0) {
     throw new ValidationError(`invalid project file ${file}`, [
@@ -99,7 +116,7 @@ export function resolveProject(raw: unknown, file: string, options: LoadOptions 
     ]);
   }
   const defaultWorker = p.defaults.worker ?? names[0]!;
-  if (!workers[defaultWorker]) {
+  if (!Object.hasOwn(workers, defaultWorker)) {
     throw new ValidationError(`invalid project file ${file}`, [
       {
         file,
@@ -117,7 +134,7 @@ export function loadProject(options: LoadOptions = {}): ResolvedProject {
     throw new NotFoundError(
       file
         ? `no project file at ${file}`
-        : `no ${PROJECT_FILE} in ${options.cwd ?? process.cwd()} or any parent folder: run \`ferry init\`, or pass --project / set FERRY_PROJECT`,
+        : `no ${PROJECT_FILE} in ${options.cwd ?? process.cwd()} or any parent folder: run \`ferry init\`, or name the project (--project, FERRY_PROJECT)`,
     );
   }
   const raw = parseFlowText(readFileSync(file, "utf8"), file);
@@ -126,7 +143,7 @@ export function loadProject(options: LoadOptions = {}): ResolvedProject {
 
 export function getWorker(project: ResolvedProject, name: string | undefined): ResolvedWorker {
   const wanted = name ?? project.defaultWorker;
-  const w = project.workers[wanted];
+  const w = Object.hasOwn(project.workers, wanted) ? project.workers[wanted] : undefined;
   if (!w) {
     throw new NotFoundError(
       `unknown worker "${wanted}"${didYouMean(wanted, Object.keys(project.workers))}; workers in ${project.file}: ${Object.keys(project.workers).join(", ")}`,

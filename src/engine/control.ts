@@ -1,17 +1,23 @@
 /**
- * Job control: pause, resume, cancel, reignite, archive, delete, set-priority, update. Each takes
- * job ids (already selected), changes what it may in one transaction, and reports what it
- * changed and what it skipped with the reason — never an "all" by default (cli/selectors.ts).
+ * Job control: pause, resume, cancel, reignite, archive, delete, set-priority, update, retry.
+ * Each takes job ids (already selected) and works in two steps, `decide` and `apply`:
+ *  - a dry run decides from a plain read and changes nothing: the preview a user sees;
+ *  - a real run decides again *inside* its transaction, from rows read under the transaction's
+ *    lock (PostgreSQL `FOR UPDATE`; SQLite's BEGIN IMMEDIATE holds the write lock), so a
+ *    launcher that claims a job between the preview and the change cannot make `cancel` leave
+ *    its run RUNNING or `pause` report a change it did not make.
+ * Live runs are marked CANCELLED in the same transaction; their processes and scheduler jobs
+ * are stopped after the commit (engine/stop.ts).
  */
 import { readdirSync, rmSync } from "node:fs";
 import { PROTOCOL_DIR } from "../bundle/layout.ts";
 import { findReferences } from "../flow/references.ts";
 import { ConflictError, type Issue, ValidationError } from "../model/errors.ts";
 import { isActive, type JobState } from "../model/states.ts";
-import type { Job } from "../model/types.ts";
+import type { Job, Run } from "../model/types.ts";
 import type { Store, StoreOps } from "../store/store.ts";
-import { type StopOptions, type StopReport, stopLiveRuns } from "./stop.ts";
-import { applyEdits, type JobEdits } from "./update.ts";
+import { cancelRuns, type StopOptions, type StopReport, stopProcesses } from "./stop.ts";
+import { applyEdits, describeEdits, type EditLine, type JobEdits } from "./update.ts";
 
 export interface Brief {
   id: number;
@@ -19,15 +25,42 @@ export interface Brief {
   state: JobState;
 }
 
-export interface ControlResult {
-  changed: Brief[];
-  skipped: (Brief & { reason: string })[];
-  stopped?: StopReport | null;
+/** A live run a change stops (or, in a dry run, would stop). */
+export interface LiveRun {
+  job: Brief;
+  runId: number;
+  mode: Run["mode"];
+  host: string | null;
+  schedulerId: string | null;
 }
 
-const brief = (j: Job): Brief => ({ id: j.id, name: j.name, state: j.state });
+export interface ControlResult {
+  /** Jobs that changed (a dry run: that would change). */
+  changed: Brief[];
+  skipped: (Brief & { reason: string })[];
+  /** Live runs stopped with the change (a dry run: that would be stopped, or refuse it without force). */
+  live?: LiveRun[];
+  stopped?: StopReport | null;
+  /** `update`: each edited field, before and after. */
+  edits?: EditLine[];
+}
 
-function split(
+export interface ControlOptions {
+  /** Decide and report, change nothing. */
+  dryRun?: boolean;
+}
+
+export const brief = (j: Job): Brief => ({ id: j.id, name: j.name, state: j.state });
+
+export const liveRun = (j: Job, r: Run): LiveRun => ({
+  job: brief(j),
+  runId: r.id,
+  mode: r.mode,
+  host: r.host,
+  schedulerId: r.schedulerId,
+});
+
+export function split(
   jobs: readonly Job[],
   ok: (j: Job) => string | null,
 ): { take: Job[]; skipped: ControlResult["skipped"] } {
@@ -41,6 +74,32 @@ function split(
   return { take, skipped };
 }
 
+/** The jobs, read under the transaction's row locks when `lock` (ids sorted: one lock order). */
+export function readJobs(ops: StoreOps, ids: readonly number[], lock: boolean): Promise<Job[]> {
+  return ops.getJobs(
+    [...new Set(ids)].sort((a, b) => a - b),
+    { forUpdate: lock },
+  );
+}
+
+/**
+ * Dry run: `decide` on a plain read. Otherwise `decide` and `apply` in one transaction (retried
+ * whole by the store on a PostgreSQL deadlock, so neither may have effects outside the database).
+ */
+export async function decideThenApply<D>(
+  store: Store,
+  o: ControlOptions,
+  decide: (ops: StoreOps, lock: boolean) => Promise<D>,
+  apply: (tx: StoreOps, decision: D, now: number) => Promise<void>,
+): Promise<D> {
+  if (o.dryRun) return decide(store, false);
+  return store.transaction(async (tx) => {
+    const decision = await decide(tx, true);
+    await apply(tx, decision, Date.now());
+    return decision;
+  });
+}
+
 /** After parents changed state outside a completion: exact counts, and READY only if still runnable. */
 async function settleChildren(tx: StoreOps, parentIds: readonly number[], now: number): Promise<void> {
   const children = [...new Set([...(await tx.childrenOf(parentIds)).values()].flat())];
@@ -49,49 +108,133 @@ async function settleChildren(tx: StoreOps, parentIds: readonly number[], now: n
   await tx.promoteReady(children, now);
 }
 
-export async function pauseJobs(store: Store, ids: readonly number[]): Promise<ControlResult> {
-  const { take, skipped } = split(await store.getJobs(ids), (j) =>
-    j.state === "WAITING" || j.state === "READY"
-      ? null
-      : `${j.state}: only WAITING or READY jobs can be paused`,
+/** A simple change: split by a rule, then one write for the jobs taken. */
+async function simple(
+  store: Store,
+  ids: readonly number[],
+  o: ControlOptions,
+  ok: (j: Job) => string | null,
+  write: (tx: StoreOps, take: number[], now: number) => Promise<unknown>,
+): Promise<ControlResult> {
+  const d = await decideThenApply(
+    store,
+    o,
+    async (ops, lock) => split(await readJobs(ops, ids, lock), ok),
+    (tx, { take }, now) =>
+      write(
+        tx,
+        take.map((j) => j.id),
+        now,
+      ).then(() => undefined),
   );
-  await store.transaction((tx) =>
-    tx.transitionJobs(
-      take.map((j) => j.id),
-      { from: ["WAITING", "READY"], to: "PAUSED", reason: "paused", now: Date.now() },
-    ),
+  return { changed: d.take.map(brief), skipped: d.skipped };
+}
+
+export function pauseJobs(store: Store, ids: readonly number[], o: ControlOptions = {}) {
+  return simple(
+    store,
+    ids,
+    o,
+    (j) =>
+      j.state === "WAITING" || j.state === "READY"
+        ? null
+        : `${j.state}: only WAITING or READY jobs can be paused`,
+    (tx, take, now) =>
+      tx.transitionJobs(take, { from: ["WAITING", "READY"], to: "PAUSED", reason: "paused", now }),
   );
-  return { changed: take.map(brief), skipped };
 }
 
 /** PAUSED → READY (parents done) or WAITING. */
-export async function resumeJobs(store: Store, ids: readonly number[]): Promise<ControlResult> {
-  return release(store, ids, "PAUSED", "resumed");
+export function resumeJobs(store: Store, ids: readonly number[], o: ControlOptions = {}) {
+  return release(store, ids, "PAUSED", "resumed", o);
 }
 
 /** CANCELLED → READY or WAITING (FireWorks' reignite). */
-export async function reigniteJobs(store: Store, ids: readonly number[]): Promise<ControlResult> {
-  return release(store, ids, "CANCELLED", "reignited");
+export function reigniteJobs(store: Store, ids: readonly number[], o: ControlOptions = {}) {
+  return release(store, ids, "CANCELLED", "reignited", o);
 }
 
-async function release(
+function release(
   store: Store,
   ids: readonly number[],
   from: "PAUSED" | "CANCELLED",
   reason: string,
+  o: ControlOptions,
 ): Promise<ControlResult> {
-  const { take, skipped } = split(await store.getJobs(ids), (j) =>
-    j.state === from ? null : `${j.state}, not ${from}`,
+  return simple(
+    store,
+    ids,
+    o,
+    (j) => (j.state === from ? null : `${j.state}, not ${from}`),
+    async (tx, moved, now) => {
+      await tx.transitionJobs(moved, { from: [from], to: "WAITING", reason, now });
+      await tx.recountParents(moved);
+      await tx.promoteReady(moved, now);
+    },
   );
-  const now = Date.now();
-  const moved = take.map((j) => j.id);
-  await store.transaction(async (tx) => {
-    await tx.transitionJobs(moved, { from: [from], to: "WAITING", reason, now });
-    await tx.recountParents(moved);
-    await tx.promoteReady(moved, now);
-  });
-  return { changed: take.map(brief), skipped };
 }
+
+/**
+ * `ferry retry`: release HELD jobs (a submission the scheduler refused, an infrastructure
+ * failure past its retries) to WAITING, READY when their parents are done.
+ */
+export function retryJobs(store: Store, ids: readonly number[], o: ControlOptions = {}) {
+  return simple(
+    store,
+    ids,
+    o,
+    (j) => (j.state === "HELD" ? null : `${j.state}, not HELD`),
+    async (tx, back, now) => {
+      await tx.transitionJobs(back, { from: ["HELD"], to: "WAITING", reason: "retry", now });
+      await tx.updateJobs(back, { heldFrom: null }, now);
+      await tx.recountParents(back);
+      await tx.promoteReady(back, now);
+    },
+  );
+}
+
+export function setPriority(
+  store: Store,
+  ids: readonly number[],
+  priority: number,
+  o: ControlOptions = {},
+): Promise<ControlResult> {
+  return simple(
+    store,
+    ids,
+    o,
+    (j) =>
+      j.state === "ARCHIVED"
+        ? "ARCHIVED"
+        : j.priority === priority
+          ? `priority is already ${priority}`
+          : null,
+    (tx, take, now) => tx.updateJobs(take, { priority }, now),
+  );
+}
+
+/** Jobs with their current run when they are in an active state (a run may be working). */
+async function liveRunsOf(ops: StoreOps, jobs: readonly Job[]): Promise<{ job: Job; run: Run }[]> {
+  const active = jobs.filter((j) => isActive(j.state));
+  const runs = await ops.currentRuns(active.map((j) => j.id));
+  return active.flatMap((job) => {
+    const run = runs.get(job.id);
+    return run ? [{ job, run }] : [];
+  });
+}
+
+const CANCELLABLE: readonly JobState[] = [
+  "WAITING",
+  "READY",
+  "PAUSED",
+  "HELD",
+  "FAILED",
+  "RESERVED",
+  "STAGED",
+  "SUBMITTED",
+  "RUNNING",
+  "FINISHED",
+];
 
 /**
  * Cancel: any job that has not finished. A live run is stopped (its scheduler job cancelled);
@@ -100,154 +243,170 @@ async function release(
 export async function cancelJobs(
   store: Store,
   ids: readonly number[],
-  stop: StopOptions = { reason: "cancelled" },
+  stop: StopOptions & ControlOptions = { reason: "cancelled" },
 ): Promise<ControlResult> {
-  const { take, skipped } = split(await store.getJobs(ids), (j) =>
-    j.state === "COMPLETED" || j.state === "CANCELLED" || j.state === "ARCHIVED"
-      ? `already ${j.state}`
-      : null,
-  );
-  const live = [
-    ...(await store.currentRuns(take.filter((j) => isActive(j.state)).map((j) => j.id))).values(),
-  ];
-  const stopped =
-    live.length > 0 ? await stopLiveRuns(store, live, { ...stop, reason: stop.reason || "cancelled" }) : null;
-  const now = Date.now();
-  await store.transaction(async (tx) => {
-    const moved = await tx.transitionJobs(
-      take.map((j) => j.id),
-      {
-        from: [
-          "WAITING",
-          "READY",
-          "PAUSED",
-          "HELD",
-          "FAILED",
-          "RESERVED",
-          "STAGED",
-          "SUBMITTED",
-          "RUNNING",
-          "FINISHED",
-        ],
-        to: "CANCELLED",
-        reason: "cancelled",
+  let cancelled: Run[] = [];
+  const d = await decideThenApply(
+    store,
+    stop,
+    async (ops, lock) => {
+      const s = split(await readJobs(ops, ids, lock), (j) =>
+        CANCELLABLE.includes(j.state) ? null : `already ${j.state}`,
+      );
+      return { ...s, live: await liveRunsOf(ops, s.take) };
+    },
+    async (tx, { take, live }, now) => {
+      cancelled = await cancelRuns(
+        tx,
+        live.map((l) => l.run),
+        stop.reason || "cancelled",
         now,
-      },
-    );
-    // a cancelled FAILED parent no longer lets its allow-failed children run
-    await settleChildren(
-      tx,
-      moved.map((m) => m.id),
-      now,
-    );
-  });
-  return { changed: take.map(brief), skipped, stopped };
+      );
+      const moved = await tx.transitionJobs(
+        take.map((j) => j.id),
+        { from: CANCELLABLE, to: "CANCELLED", reason: "cancelled", now },
+      );
+      // a cancelled FAILED parent no longer lets its allow-failed children run
+      await settleChildren(
+        tx,
+        moved.map((m) => m.id),
+        now,
+      );
+    },
+  );
+  const stopped = cancelled.length > 0 ? await stopProcesses(cancelled, stop) : null;
+  return {
+    changed: d.take.map(brief),
+    skipped: d.skipped,
+    live: d.live.map((l) => liveRun(l.job, l.run)),
+    stopped,
+  };
+}
+
+function refuseLive(live: readonly { job: Job }[], verb: string): void {
+  if (live.length === 0) return;
+  throw new ConflictError(
+    `${live.map((l) => `job ${l.job.id} "${l.job.name}" is ${l.job.state}`).join("; ")}: ${verb} would orphan a live run — use --force to stop it first`,
+    live.map((l) => l.job.id),
+  );
 }
 
 export async function archiveJobs(
   store: Store,
   ids: readonly number[],
-  o: { force?: boolean; stop?: StopOptions } = {},
+  o: { force?: boolean; stop?: StopOptions } & ControlOptions = {},
 ): Promise<ControlResult> {
-  const jobs = await store.getJobs(ids);
-  const active = jobs.filter((j) => isActive(j.state));
-  if (active.length > 0 && !o.force) {
-    throw new ConflictError(
-      `${active.map((j) => `job ${j.id} "${j.name}" is ${j.state}`).join("; ")}: archive would orphan a live run — use --force to stop it first`,
-      active.map((j) => j.id),
-    );
-  }
-  const live = [...(await store.currentRuns(active.map((j) => j.id))).values()];
-  const stopped = live.length > 0 ? await stopLiveRuns(store, live, { reason: "archived", ...o.stop }) : null;
-  const { take, skipped } = split(jobs, (j) => (j.state === "ARCHIVED" ? "already ARCHIVED" : null));
-  const now = Date.now();
-  await store.transaction(async (tx) => {
-    const ids = take.map((j) => j.id);
-    // a live job goes through CANCELLED first: the state table has no RUNNING → ARCHIVED edge
-    await tx.transitionJobs(ids, {
-      from: ["RESERVED", "STAGED", "SUBMITTED", "RUNNING", "FINISHED"],
-      to: "CANCELLED",
-      reason: "stopped to be archived",
-      now,
-    });
-    await tx.transitionJobs(ids, {
-      from: ["WAITING", "READY", "PAUSED", "CANCELLED", "COMPLETED", "FAILED", "HELD"],
-      to: "ARCHIVED",
-      reason: "archived",
-      now,
-    });
-    await settleChildren(tx, ids, now);
-  });
-  return { changed: take.map(brief), skipped, stopped };
+  let cancelled: Run[] = [];
+  const reason = o.stop?.reason || "archived";
+  const d = await decideThenApply(
+    store,
+    o,
+    async (ops, lock) => {
+      const jobs = await readJobs(ops, ids, lock);
+      const live = await liveRunsOf(ops, jobs);
+      if (lock && !o.force) refuseLive(live, "archive");
+      return { ...split(jobs, (j) => (j.state === "ARCHIVED" ? "already ARCHIVED" : null)), live };
+    },
+    async (tx, { take, live }, now) => {
+      cancelled = await cancelRuns(
+        tx,
+        live.map((l) => l.run),
+        reason,
+        now,
+      );
+      const moving = take.map((j) => j.id);
+      // a live job goes through CANCELLED first: the state table has no RUNNING → ARCHIVED edge
+      await tx.transitionJobs(moving, {
+        from: ["RESERVED", "STAGED", "SUBMITTED", "RUNNING", "FINISHED"],
+        to: "CANCELLED",
+        reason: "stopped to be archived",
+        now,
+      });
+      await tx.transitionJobs(moving, {
+        from: ["WAITING", "READY", "PAUSED", "CANCELLED", "COMPLETED", "FAILED", "HELD"],
+        to: "ARCHIVED",
+        reason: "archived",
+        now,
+      });
+      await settleChildren(tx, moving, now);
+    },
+  );
+  const stopped = cancelled.length > 0 ? await stopProcesses(cancelled, { ...o.stop, reason }) : null;
+  return {
+    changed: d.take.map(brief),
+    skipped: d.skipped,
+    live: d.live.map((l) => liveRun(l.job, l.run)),
+    stopped,
+  };
 }
 
 /**
  * Delete jobs with their runs and history — and their descendants, which could not run without
- * them. With `files`, launch directories are removed too, but only those that hold ferry's
- * protocol folder (never an arbitrary path a job happened to record).
+ * them. With `files`, launch directories are removed too (after the commit), but only those that
+ * hold ferry's protocol folder (never an arbitrary path a job happened to record).
  */
 export async function deleteJobs(
   store: Store,
   ids: readonly number[],
-  o: { force?: boolean; files?: boolean; stop?: StopOptions } = {},
+  o: { force?: boolean; files?: boolean; stop?: StopOptions } & ControlOptions = {},
 ): Promise<ControlResult & { descendants: Brief[]; removedDirs: string[] }> {
-  const descIds = (await store.descendantsOf(ids)).filter((id) => !ids.includes(id));
-  const all = await store.getJobs([...ids, ...descIds]);
-  const active = all.filter((j) => isActive(j.state));
-  if (active.length > 0 && !o.force) {
-    throw new ConflictError(
-      `${active.map((j) => `job ${j.id} "${j.name}" is ${j.state}`).join("; ")}: delete would orphan a live run — use --force to stop it first`,
-      active.map((j) => j.id),
-    );
-  }
-  const live = [...(await store.currentRuns(active.map((j) => j.id))).values()];
-  const stopped = live.length > 0 ? await stopLiveRuns(store, live, { reason: "deleted", ...o.stop }) : null;
-  const runs = await store.runsOfJobs(
-    all.map((j) => j.id),
-    { includeArchived: true },
+  let cancelled: Run[] = [];
+  const reason = o.stop?.reason || "deleted";
+  const d = await decideThenApply(
+    store,
+    o,
+    async (ops, lock) => {
+      const descIds = (await ops.descendantsOf(ids)).filter((id) => !ids.includes(id));
+      const all = await readJobs(ops, [...ids, ...descIds], lock);
+      const live = await liveRunsOf(ops, all);
+      if (lock && !o.force) refuseLive(live, "delete");
+      const dirs = (
+        await ops.runsOfJobs(
+          all.map((j) => j.id),
+          { includeArchived: true },
+        )
+      )
+        .map((r) => r.launchDir)
+        .filter((x): x is string => x !== null);
+      return { all, live, dirs: [...new Set(dirs)] };
+    },
+    async (tx, { all, live }, now) => {
+      cancelled = await cancelRuns(
+        tx,
+        live.map((l) => l.run),
+        reason,
+        now,
+      );
+      await tx.deleteJobs(all.map((j) => j.id));
+    },
   );
-  await store.transaction((tx) => tx.deleteJobs(all.map((j) => j.id)));
-  const removedDirs: string[] = [];
-  if (o.files) {
-    for (const dir of new Set(runs.map((r) => r.launchDir).filter((d): d is string => d !== null))) {
-      let entries: string[] = [];
-      try {
-        entries = readdirSync(dir);
-      } catch {
-        continue;
-      }
-      if (entries.some((e) => e === PROTOCOL_DIR || e.startsWith(`${PROTOCOL_DIR}.`))) {
-        rmSync(dir, { recursive: true, force: true });
-        removedDirs.push(dir);
-      }
-    }
-  }
-  const selected = all.filter((j) => ids.includes(j.id));
+  const stopped = cancelled.length > 0 ? await stopProcesses(cancelled, { ...o.stop, reason }) : null;
+  const removedDirs = o.files && !o.dryRun ? removeLaunchDirs(d.dirs) : [];
   return {
-    changed: selected.map(brief),
-    descendants: all.filter((j) => !ids.includes(j.id)).map(brief),
+    changed: d.all.filter((j) => ids.includes(j.id)).map(brief),
+    descendants: d.all.filter((j) => !ids.includes(j.id)).map(brief),
     skipped: [],
+    live: d.live.map((l) => liveRun(l.job, l.run)),
     stopped,
     removedDirs,
   };
 }
 
-export async function setPriority(
-  store: Store,
-  ids: readonly number[],
-  priority: number,
-): Promise<ControlResult> {
-  const { take, skipped } = split(await store.getJobs(ids), (j) =>
-    j.state === "ARCHIVED" ? "ARCHIVED" : null,
-  );
-  await store.transaction((tx) =>
-    tx.updateJobs(
-      take.map((j) => j.id),
-      { priority },
-      Date.now(),
-    ),
-  );
-  return { changed: take.map(brief), skipped };
+function removeLaunchDirs(dirs: readonly string[]): string[] {
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    if (entries.some((e) => e === PROTOCOL_DIR || e.startsWith(`${PROTOCOL_DIR}.`))) {
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    }
+  }
+  return removed;
 }
 
 const EDITABLE: readonly JobState[] = ["WAITING", "READY", "PAUSED", "CANCELLED", "FAILED"];
@@ -257,48 +416,43 @@ export async function updateJobs(
   store: Store,
   ids: readonly number[],
   edits: JobEdits,
+  o: ControlOptions = {},
 ): Promise<ControlResult> {
-  const { take, skipped } = split(await store.getJobs(ids), (j) =>
-    EDITABLE.includes(j.state)
-      ? null
-      : `${j.state}: only jobs that have not run (or failed) can be edited; rerun it first`,
-  );
-  const now = Date.now();
-  await store.transaction(async (tx) => {
-    for (const j of take) {
-      const fields = applyEdits(j, edits);
-      if (fields.inputs) {
-        const ancestors = new Set((await tx.getJobs(await tx.ancestorsOf([j.id]))).map((a) => a.name));
-        const bad: Issue[] = findReferences(fields.inputs)
-          .filter((r) => !ancestors.has(r.job))
-          .map((r) => ({
-            job: j.name,
-            field: r.at,
-            message: `reference to "${r.job}", which is not an ancestor of "${j.name}"`,
-          }));
-        if (bad.length > 0) throw new ValidationError(`cannot update job ${j.id} "${j.name}"`, bad);
+  const d = await decideThenApply(
+    store,
+    o,
+    async (ops, lock) => {
+      const s = split(await readJobs(ops, ids, lock), (j) =>
+        EDITABLE.includes(j.state)
+          ? null
+          : `${j.state}: only jobs that have not run (or failed) can be edited; rerun it first`,
+      );
+      const fields = new Map<number, ReturnType<typeof applyEdits>>();
+      for (const j of s.take) {
+        const f = applyEdits(j, edits);
+        if (f.inputs) await checkReferences(ops, j, f.inputs);
+        fields.set(j.id, f);
       }
-      await tx.updateJobs([j.id], fields, now);
-    }
-  });
-  return { changed: take.map(brief), skipped };
+      return { ...s, fields, lines: s.take.flatMap((j) => describeEdits(j, edits)) };
+    },
+    async (tx, { take, fields }, now) => {
+      for (const j of take) await tx.updateJobs([j.id], fields.get(j.id) ?? {}, now);
+    },
+  );
+  return { changed: d.take.map(brief), skipped: d.skipped, edits: d.lines };
 }
 
-/**
- * `ferry retry`: release HELD jobs (a submission the scheduler refused, an infrastructure
- * failure past its retries) to the state they were held from, or READY to be submitted again.
- */
-export async function retryJobs(store: Store, ids: readonly number[]): Promise<ControlResult> {
-  const { take, skipped } = split(await store.getJobs(ids), (j) =>
-    j.state === "HELD" ? null : `${j.state}, not HELD`,
-  );
-  const now = Date.now();
-  await store.transaction(async (tx) => {
-    const back = take.map((j) => j.id);
-    await tx.transitionJobs(back, { from: ["HELD"], to: "WAITING", reason: "retry", now });
-    await tx.updateJobs(back, { heldFrom: null }, now);
-    await tx.recountParents(back);
-    await tx.promoteReady(back, now);
-  });
-  return { changed: take.map(brief), skipped };
+/** Edited inputs may hold references, but only to the job's ancestors. */
+async function checkReferences(ops: StoreOps, j: Job, inputs: Job["inputs"]): Promise<void> {
+  const refs = findReferences(inputs);
+  if (refs.length === 0) return;
+  const ancestors = new Set((await ops.getJobs(await ops.ancestorsOf([j.id]))).map((a) => a.name));
+  const bad: Issue[] = refs
+    .filter((r) => !ancestors.has(r.job))
+    .map((r) => ({
+      job: j.name,
+      field: r.at,
+      message: `reference to "${r.job}", which is not an ancestor of "${j.name}"`,
+    }));
+  if (bad.length > 0) throw new ValidationError(`cannot update job ${j.id} "${j.name}"`, bad);
 }

@@ -86,7 +86,10 @@ jobs:
       assert.match(failed.error!.stack!, /Segmentation fault/);
       writeFileSync(join(p.dir, "flag"), "");
       const r = await rerunJobs(p.store, [ids.t!], { taskLevel: true });
-      assert.deepEqual(r.resume, [{ jobId: ids.t, startTask: 2, dirMode: "fresh" }]);
+      assert.deepEqual(
+        r.resume.map(({ jobId, startTask, dirMode, from }) => ({ jobId, startTask, dirMode, from })),
+        [{ jobId: ids.t, startTask: 2, dirMode: "fresh", from: "task-level" }],
+      );
       assert.equal((await p.launch()).completed, 1);
       assert.deepEqual(
         [0, 1, 2].map((i) => count(join(p.dir, `count-${i}`))),

@@ -16,10 +16,11 @@ import { collectTaskFiles } from "../bundle/collect.ts";
 import { ConflictError } from "../model/errors.ts";
 import { ACTIVE_STATES, isActive, type JobState } from "../model/states.ts";
 import type { Job, Recovery, Run } from "../model/types.ts";
-import type { Store } from "../store/store.ts";
+import type { Store, StoreOps } from "../store/store.ts";
 import { LocalTransport } from "../transport/local.ts";
-import { type StopOptions, type StopReport, stopLiveRuns } from "./stop.ts";
-import { applyEdits, type JobEdits } from "./update.ts";
+import { type Brief, brief, type LiveRun, liveRun, readJobs } from "./control.ts";
+import { cancelRuns, type StopOptions, type StopReport, stopProcesses } from "./stop.ts";
+import { applyEdits, describeEdits, type EditLine, type JobEdits } from "./update.ts";
 
 export interface RerunOptions {
   force?: boolean;
@@ -31,22 +32,30 @@ export interface RerunOptions {
   set?: JobEdits;
 }
 
-interface Brief {
-  id: number;
-  name: string;
-  state: JobState;
-}
-
 export interface RerunPlan {
   /** Selected jobs that will be reset. */
   jobs: Brief[];
   /** Their descendants reset to WAITING (PAUSED and CANCELLED ones keep their state). */
   descendants: Brief[];
   skipped: (Brief & { reason: string })[];
-  /** Jobs with a live run: refused without --force. */
-  live: { job: Brief; run: Run }[];
-  /** Where each selected job will resume (task-level, or saved recovery). */
-  resume: { jobId: number; startTask: number; dirMode: Recovery["dirMode"] }[];
+  /** Jobs with a live run: refused without --force, stopped first with it. */
+  live: LiveRun[];
+  /**
+   * Where each selected job will resume: `task-level` (this rerun asked for it) or `saved` (an
+   * earlier task-level rerun's recovery, kept until the job completes or --clear-recovery).
+   */
+  resume: {
+    jobId: number;
+    name: string;
+    startTask: number;
+    dirMode: Recovery["dirMode"];
+    from: "task-level" | "saved";
+    fromRunId: number;
+  }[];
+  /** Jobs whose saved recovery --clear-recovery forgets: they start again at task 0. */
+  cleared: { jobId: number; name: string; savedTask: number }[];
+  /** --set edits applied with the rerun, field by field. */
+  edits: EditLine[];
   /** Dynamic actions already taken by the selected jobs, which a rerun does not undo. */
   warnings: string[];
 }
@@ -56,7 +65,11 @@ export interface RerunResult extends RerunPlan {
   ready: number[];
 }
 
-const brief = (j: Job): Brief => ({ id: j.id, name: j.name, state: j.state });
+export interface RerunRunOptions extends RerunOptions {
+  stop?: StopOptions;
+  /** Plan and report, change nothing. */
+  dryRun?: boolean;
+}
 
 async function recoveryFor(job: Job, run: Run | undefined, dirMode: Recovery["dirMode"]): Promise<Recovery> {
   if (!run?.checkpoint) {
@@ -90,42 +103,77 @@ async function recoveryFor(job: Job, run: Run | undefined, dirMode: Recovery["di
   };
 }
 
-export async function planRerun(
-  store: Store,
+interface Decision {
+  plan: Omit<RerunPlan, "warnings">;
+  selected: Job[];
+  recovery: Map<number, Recovery | null>;
+  liveRuns: Run[];
+}
+
+/**
+ * What a rerun of `ids` does, decided from `ops` — inside the rerun's transaction with the rows
+ * locked (`lock`), or from a plain read for a dry run.
+ */
+async function decideRerun(
+  ops: StoreOps,
   ids: readonly number[],
-  o: RerunOptions = {},
-): Promise<RerunPlan & { recovery: Map<number, Recovery | null> }> {
-  const selected = await store.getJobs(ids);
-  const descIds = (await store.descendantsOf(ids)).filter((id) => !ids.includes(id));
-  const descendants = await store.getJobs(descIds);
-  const plan: RerunPlan & { recovery: Map<number, Recovery | null> } = {
+  o: RerunOptions,
+  lock: boolean,
+): Promise<Decision> {
+  const descIds = (await ops.descendantsOf(ids)).filter((id) => !ids.includes(id));
+  const all = await readJobs(ops, [...ids, ...descIds], lock);
+  const selected = all.filter((j) => ids.includes(j.id));
+  const descendants = all.filter((j) => !ids.includes(j.id));
+  const plan: Decision["plan"] = {
     jobs: [],
     descendants: [],
     skipped: [],
     live: [],
     resume: [],
-    warnings: [],
-    recovery: new Map(),
+    cleared: [],
+    edits: [],
   };
-  const current = await store.currentRuns([...ids, ...descIds]);
-  for (const j of selected) {
+  const liveRuns: Run[] = [];
+  const recovery = new Map<number, Recovery | null>();
+  const current = await ops.currentRuns(all.map((j) => j.id));
+  for (const j of all) {
     if (j.state === "ARCHIVED") plan.skipped.push({ ...brief(j), reason: "archived" });
-    else plan.jobs.push(brief(j));
+    else (ids.includes(j.id) ? plan.jobs : plan.descendants).push(brief(j));
   }
-  for (const j of descendants) {
-    if (j.state === "ARCHIVED") plan.skipped.push({ ...brief(j), reason: "archived" });
-    else plan.descendants.push(brief(j));
-  }
-  for (const b of [...plan.jobs, ...plan.descendants]) {
-    const run = current.get(b.id);
-    if (isActive(b.state) && run) plan.live.push({ job: b, run });
+  for (const j of [...selected, ...descendants]) {
+    const run = current.get(j.id);
+    if (j.state !== "ARCHIVED" && isActive(j.state) && run) {
+      plan.live.push(liveRun(j, run));
+      liveRuns.push(run);
+    }
   }
   for (const j of selected.filter((x) => x.state !== "ARCHIVED")) {
-    let recovery: Recovery | null = o.clearRecovery ? null : j.recovery;
-    if (o.taskLevel) recovery = await recoveryFor(j, current.get(j.id), o.dirMode ?? "fresh");
-    plan.recovery.set(j.id, recovery);
-    if (recovery) plan.resume.push({ jobId: j.id, startTask: recovery.startTask, dirMode: recovery.dirMode });
+    let r: Recovery | null = o.clearRecovery ? null : j.recovery;
+    if (o.clearRecovery && j.recovery)
+      plan.cleared.push({ jobId: j.id, name: j.name, savedTask: j.recovery.startTask });
+    if (o.taskLevel) r = await recoveryFor(j, current.get(j.id), o.dirMode ?? "fresh");
+    recovery.set(j.id, r);
+    if (r)
+      plan.resume.push({
+        jobId: j.id,
+        name: j.name,
+        startTask: r.startTask,
+        dirMode: r.dirMode,
+        from: o.taskLevel ? "task-level" : "saved",
+        fromRunId: r.fromRunId,
+      });
+    if (o.set) {
+      applyEdits(j, o.set); // validates: a bad --set refuses the whole rerun
+      plan.edits.push(...describeEdits(j, o.set));
+    }
   }
+  return { plan, selected, recovery, liveRuns };
+}
+
+/** Dynamic actions the selected jobs took in earlier runs: a rerun does not undo them. */
+async function rerunWarnings(store: StoreOps, ids: readonly number[]): Promise<string[]> {
+  const warnings: string[] = [];
+  const selected = await store.getJobs(ids);
   const runs = await store.runsOfJobs(ids, { includeArchived: true });
   const runIds = new Set(runs.map((r) => r.id));
   const added = (
@@ -134,7 +182,7 @@ export async function planRerun(
   for (const j of selected) {
     const mine = added.filter((a) => runs.some((r) => r.id === a.addedByRun && r.jobId === j.id));
     if (mine.length > 0) {
-      plan.warnings.push(
+      warnings.push(
         `job ${j.id} "${j.name}" added ${mine.map((m) => `${m.name}#${m.id}`).join(", ")} in earlier runs; they are not removed (an addition with the same names will not be repeated)`,
       );
     }
@@ -142,73 +190,79 @@ export async function planRerun(
       (r) => r.jobId === j.id && JSON.stringify(r.action ?? {}).match(/"(updateChildren|modifyChildren)"/),
     );
     if (edited.length > 0)
-      plan.warnings.push(
+      warnings.push(
         `job ${j.id} "${j.name}" changed its children's inputs in earlier runs; those changes stay`,
       );
   }
-  return plan;
+  return warnings;
 }
 
+const RESETTABLE: JobState[] = [
+  "READY",
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "PAUSED",
+  "HELD",
+  ...ACTIVE_STATES,
+];
+
+async function applyRerun(tx: StoreOps, d: Decision, o: RerunRunOptions, now: number): Promise<number[]> {
+  const { plan } = d;
+  const selected = plan.jobs.map((j) => j.id);
+  const preserved = plan.descendants
+    .filter((x) => x.state === "PAUSED" || x.state === "CANCELLED")
+    .map((x) => x.id);
+  const reset = [...selected, ...plan.descendants.map((x) => x.id).filter((id) => !preserved.includes(id))];
+  await tx.archiveRuns(reset, now);
+  await tx.updateJobs(reset, { outputs: null, storedData: null }, now);
+  const descReset = reset.filter((id) => !selected.includes(id));
+  if (descReset.length > 0) await tx.updateJobs(descReset, { recovery: null }, now);
+  for (const job of d.selected.filter((j) => selected.includes(j.id))) {
+    const edits = o.set ? applyEdits(job, o.set) : {};
+    await tx.updateJobs([job.id], { recovery: d.recovery.get(job.id) ?? null, ...edits }, now);
+  }
+  await tx.transitionJobs(selected, { from: RESETTABLE, to: "WAITING", reason: "rerun", now });
+  await tx.transitionJobs(descReset, {
+    from: RESETTABLE,
+    to: "WAITING",
+    reason: "rerun of an ancestor",
+    now,
+  });
+  await tx.recountParents([...reset, ...preserved]);
+  return tx.promoteReady(selected, now);
+}
+
+/**
+ * Rerun `ids`. The decision (what is reset, which runs are live, where each job resumes) is
+ * taken inside the transaction that makes the change, from rows read under its lock: a launcher
+ * that claims a job after a dry run or a confirmation prompt makes the rerun refuse (or, with
+ * --force, stop that run) — it can never archive a live run and set its job READY.
+ */
 export async function rerunJobs(
   store: Store,
   ids: readonly number[],
-  o: RerunOptions & { stop?: StopOptions } = {},
+  o: RerunRunOptions = {},
 ): Promise<RerunResult> {
-  const plan = await planRerun(store, ids, o);
-  if (plan.live.length > 0 && !o.force) {
-    throw new ConflictError(
-      `${plan.live.map((l) => `job ${l.job.id} "${l.job.name}" is ${l.job.state}`).join("; ")}: rerunning would orphan a live run — stop it with --force, or wait`,
-      plan.live.map((l) => l.job.id),
-    );
+  const warnings = await rerunWarnings(store, ids);
+  if (o.dryRun) {
+    const d = await decideRerun(store, ids, o, false);
+    return { ...d.plan, warnings, stopped: null, ready: [] };
   }
-  const stopped =
-    plan.live.length > 0
-      ? await stopLiveRuns(
-          store,
-          plan.live.map((l) => l.run),
-          { reason: "stopped for a rerun", ...o.stop },
-        )
-      : null;
-  const now = Date.now();
-  const selected = plan.jobs.map((j) => j.id);
-  const preserved = plan.descendants
-    .filter((d) => d.state === "PAUSED" || d.state === "CANCELLED")
-    .map((d) => d.id);
-  const reset = [...selected, ...plan.descendants.map((d) => d.id).filter((id) => !preserved.includes(id))];
-  const ready = await store.transaction(async (tx) => {
-    await tx.archiveRuns(reset, now);
-    await tx.updateJobs(reset, { outputs: null, storedData: null }, now);
-    const descReset = reset.filter((id) => !selected.includes(id));
-    if (descReset.length > 0) await tx.updateJobs(descReset, { recovery: null }, now);
-    for (const id of selected) {
-      const job = (await tx.getJobs([id]))[0]!;
-      const edits = o.set ? applyEdits(job, o.set) : {};
-      await tx.updateJobs([id], { recovery: plan.recovery.get(id) ?? null, ...edits }, now);
+  const reason = o.stop?.reason || "stopped for a rerun";
+  let cancelled: Run[] = [];
+  const { d, ready } = await store.transaction(async (tx) => {
+    const d = await decideRerun(tx, ids, o, true);
+    if (d.plan.live.length > 0 && !o.force) {
+      throw new ConflictError(
+        `${d.plan.live.map((l) => `job ${l.job.id} "${l.job.name}" is ${l.job.state}`).join("; ")}: rerunning would orphan a live run — stop it with --force, or wait`,
+        d.plan.live.map((l) => l.job.id),
+      );
     }
-    const resettable: JobState[] = [
-      "READY",
-      "COMPLETED",
-      "FAILED",
-      "CANCELLED",
-      "PAUSED",
-      "HELD",
-      ...ACTIVE_STATES,
-    ];
-    await tx.transitionJobs(selected, { from: resettable, to: "WAITING", reason: "rerun", now });
-    await tx.transitionJobs(descReset, {
-      from: resettable,
-      to: "WAITING",
-      reason: "rerun of an ancestor",
-      now,
-    });
-    await tx.recountParents([...reset, ...preserved]);
-    return tx.promoteReady(selected, now);
+    const now = Date.now();
+    cancelled = await cancelRuns(tx, d.liveRuns, reason, now);
+    return { d, ready: await applyRerun(tx, d, o, now) };
   });
-  return { ...plan, stopped, ready };
-}
-
-/** For JSON output: recovery maps are internal. */
-export function planForDisplay(plan: RerunPlan & { recovery?: unknown }): RerunPlan {
-  const { recovery: _, ...rest } = plan as RerunPlan & { recovery?: unknown };
-  return rest;
+  const stopped = cancelled.length > 0 ? await stopProcesses(cancelled, { ...o.stop, reason }) : null;
+  return { ...d.plan, warnings, stopped, ready };
 }

@@ -21,7 +21,7 @@ import { bundlePaths } from "../bundle/layout.ts";
 import { errorMessage } from "../model/errors.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
 import type { Run } from "../model/types.ts";
-import type { Store } from "../store/store.ts";
+import type { Store, StoreOps } from "../store/store.ts";
 import { LocalTransport } from "../transport/local.ts";
 
 export interface StopOptions {
@@ -62,36 +62,53 @@ function isWrapper(pid: number, script: string): boolean {
   }
 }
 
-export async function stopLiveRuns(store: Store, runs: readonly Run[], o: StopOptions): Promise<StopReport> {
-  const report: StopReport = { cancelled: [], signalled: [], delegated: [], scheduled: [], problems: [] };
+/**
+ * Mark live runs CANCELLED inside the caller's transaction (so a command decides and cancels in
+ * one transaction: a launcher claiming in between cannot slip a run past it). Returns the runs
+ * that were still live and are now CANCELLED; their processes are stopped after the commit by
+ * `stopProcesses`.
+ */
+export async function cancelRuns(
+  tx: StoreOps,
+  runs: readonly Run[],
+  reason: string,
+  now: number,
+): Promise<Run[]> {
   const live = runs.filter((r) => (ACTIVE_RUN_STATES as readonly string[]).includes(r.state));
-  if (live.length === 0) return report;
-  const now = o.now ?? Date.now();
   const error = {
-    message: o.reason,
+    message: reason,
     stack: null,
     exitCode: null,
     signal: null,
     task: null,
     reason: "cancelled" as const,
   };
-  await store.transaction(async (tx) => {
-    for (const r of live) {
-      const n = await tx.updateRuns(
-        [r.id],
-        { state: "CANCELLED", finishedAt: now, error, leaseExpiresAt: null },
-        now,
-        {
-          states: ACTIVE_RUN_STATES,
-        },
-      );
-      if (n > 0) report.cancelled.push(r.id);
-    }
-  });
+  const cancelled: Run[] = [];
+  for (const r of live) {
+    const n = await tx.updateRuns(
+      [r.id],
+      { state: "CANCELLED", finishedAt: now, error, leaseExpiresAt: null },
+      now,
+      { states: ACTIVE_RUN_STATES },
+    );
+    if (n > 0) cancelled.push(r);
+  }
+  return cancelled;
+}
+
+/** After the commit: signal the wrappers here, delegate the others, cancel scheduler jobs. */
+export async function stopProcesses(cancelled: readonly Run[], o: StopOptions): Promise<StopReport> {
+  const report: StopReport = {
+    cancelled: cancelled.map((r) => r.id),
+    signalled: [],
+    delegated: [],
+    scheduled: [],
+    problems: [],
+  };
   const here = hostname();
   const local = new LocalTransport();
   const scheduled: Run[] = [];
-  for (const r of live) {
+  for (const r of cancelled) {
     if (r.mode !== "pull") {
       if (r.schedulerId) scheduled.push(r);
       continue;
@@ -127,4 +144,10 @@ export async function stopLiveRuns(store: Store, runs: readonly Run[], o: StopOp
     }
   }
   return report;
+}
+
+export async function stopLiveRuns(store: Store, runs: readonly Run[], o: StopOptions): Promise<StopReport> {
+  const now = o.now ?? Date.now();
+  const cancelled = await store.transaction((tx) => cancelRuns(tx, runs, o.reason, now));
+  return stopProcesses(cancelled, o);
 }

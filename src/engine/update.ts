@@ -14,9 +14,9 @@ import type { Job } from "../model/types.ts";
 
 export type JobEdits = Record<string, JsonValue | undefined>;
 
-/** "a.b=3" pairs → edits. */
+/** "a.b=3" pairs → edits (own keys only: a path such as `__proto__` is a key like any other). */
 export function parseSets(pairs: readonly string[]): JobEdits {
-  const edits: JobEdits = {};
+  const entries: [string, JsonValue][] = [];
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new UsageError(`--set needs path=value, got "${pair}"`);
@@ -28,21 +28,59 @@ export function parseSets(pairs: readonly string[]): JobEdits {
     } catch {
       value = text;
     }
-    edits[path] = value;
+    entries.push([path, value]);
   }
-  return edits;
+  return Object.fromEntries(entries);
 }
 
+/** Set a value at a path, creating objects on the way; never reaches a prototype. */
 function setPath(target: JsonObject, path: readonly string[], value: JsonValue | undefined): void {
   let cur: JsonObject = target;
   for (const key of path.slice(0, -1)) {
-    const next = cur[key];
-    if (!isPlainObject(next)) cur[key] = {};
+    const next = Object.hasOwn(cur, key) ? cur[key] : undefined;
+    if (!isPlainObject(next))
+      Object.defineProperty(cur, key, { value: {}, enumerable: true, writable: true, configurable: true });
     cur = cur[key] as JsonObject;
   }
   const last = path.at(-1)!;
   if (value === undefined) delete cur[last];
-  else cur[last] = value;
+  else Object.defineProperty(cur, last, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** One edited field of one job, for previews: `inputs.temperature: 300 → 350`. */
+export interface EditLine {
+  jobId: number;
+  name: string;
+  field: string;
+  /** The value before (undefined: not set). */
+  from: JsonValue | undefined;
+  /** The value after (undefined: removed). */
+  to: JsonValue | undefined;
+}
+
+function valueAt(value: JsonValue | undefined, path: readonly string[]): JsonValue | undefined {
+  let cur = value;
+  for (const key of path) {
+    if (!isPlainObject(cur) || !Object.hasOwn(cur, key)) return undefined;
+    cur = (cur as JsonObject)[key];
+  }
+  return cur;
+}
+
+/** What `edits` change on `job`, field by field (edits that change nothing are left out). */
+export function describeEdits(job: Job, edits: JobEdits): EditLine[] {
+  const lines: EditLine[] = [];
+  const current: JsonObject = {
+    inputs: job.inputs,
+    resources: job.resources as JsonObject,
+    priority: job.priority,
+  };
+  for (const [field, to] of Object.entries(edits)) {
+    const from = valueAt(current, field.split("."));
+    if (JSON.stringify(from) === JSON.stringify(to)) continue;
+    lines.push({ jobId: job.id, name: job.name, field, from, to });
+  }
+  return lines;
 }
 
 export interface EditedFields {

@@ -54,12 +54,13 @@ export class StoreOps {
     const list = await flows.listFlows(this.c, options);
     const ids = list.map((f) => f.id);
     const counts = await flows.flowStateCounts(this.c, ids);
-    const failedIds = ids.filter((id) => (counts.get(id)?.FAILED ?? 0) > 0);
+    const failedIds = ids.filter((id) => (counts.get(id)?.counts.FAILED ?? 0) > 0);
     const blocking = await flows.blockingFailures(this.c, failedIds);
     return list.map((f) => {
-      const c = counts.get(f.id) ?? {};
+      const c = counts.get(f.id)?.counts ?? {};
       return {
         ...f,
+        updatedAt: Math.max(f.updatedAt, counts.get(f.id)?.lastChange ?? 0),
         counts: c,
         jobCount: Object.values(c).reduce<number>((a, b) => a + (b ?? 0), 0),
         state: deriveFlowState(c, blocking.get(f.id) ?? 0),
@@ -157,6 +158,7 @@ export class StoreOps {
   eventsSince(since: number, states: readonly JobState[]) {
     return events.eventsSince(this.c, since, states);
   }
+  /** Job state changes with an id above `afterId`, oldest first, with each job's flow. */
   eventsAfter(afterId: number, limit: number) {
     return events.eventsAfter(this.c, afterId, limit);
   }

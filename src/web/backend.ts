@@ -1,6 +1,7 @@
 /**
  * Everything the dashboard reads and does, as one narrow interface. The pages and routes use only
- * this; its implementation (backend-project.ts) calls the same public operations as the CLI, so the
+ * this; its implementation (backend-project.ts) calls the public API (the Project facade) that the
+ * CLI uses too, so the
  * web never holds SQL or lifecycle rules of its own and a job changed from the page is changed
  * exactly as `ferry rerun|pause|…` would change it.
  */
@@ -37,7 +38,8 @@ export interface FlowQuery {
 
 export interface Paged<T> {
   items: T[];
-  total: number;
+  /** Whether another page follows. */
+  more: boolean;
 }
 
 export interface Brief {
@@ -70,8 +72,10 @@ export interface ActionRequest {
 export interface ActionPreview {
   action: ActionName;
   /** Jobs the selection matched. */
-  selected: (Brief & { flowId: number })[];
-  /** What the CLI prints for the same command with `--dry-run`. */
+  matched: number;
+  /** Jobs the action would change (for rerun: reset; descendants not included). */
+  changes: Brief[];
+  /** The report as the CLI prints it with `--dry-run`. */
   text: string;
 }
 
@@ -80,7 +84,7 @@ export interface ActionOutcome {
   /** Jobs changed (for rerun: reset), with descendants for a rerun. */
   changed: Brief[];
   skipped: (Brief & { reason: string })[];
-  /** What the CLI prints for the same command. */
+  /** The report as the CLI prints it. */
   text: string;
 }
 
@@ -124,7 +128,7 @@ export interface StateChange {
   at: number;
 }
 
-export interface WebBackend extends AsyncDisposable {
+export interface WebBackend {
   /** Where the project lives, for the page header. */
   readonly description: string;
   flows(q: FlowQuery): Promise<Paged<FlowSummary>>;
@@ -142,12 +146,16 @@ export interface WebBackend extends AsyncDisposable {
   apply(req: ActionRequest): Promise<ActionOutcome>;
   report(o: { interval: string; count: number }): Promise<ReportData>;
   workers(): Promise<WorkerLoad[]>;
-  /** Rows with an id above `since`, oldest first, at most `limit`; and the newest id at the read. */
-  changes(since: number, limit: number): Promise<{ changes: StateChange[]; head: number }>;
+  /**
+   * Rows with an id above `after`, oldest first, at most `limit`; `last` is the id to resume
+   * after (every row up to it was returned, or is a gap that will never fill).
+   */
+  changes(after: number, limit: number): Promise<{ changes: StateChange[]; last: number }>;
+  /** The newest id of the jobs' history now (0 when empty). */
+  latestChange(): Promise<number>;
   /**
    * The job's latest run's logs: the tail first, then what is appended, until the run ends or
    * `signal` aborts. Throws NotFoundError when the job has not run.
    */
   followLogs(jobId: number, write: (text: string) => void, signal: AbortSignal): Promise<void>;
-  close(): Promise<void>;
 }

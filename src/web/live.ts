@@ -5,10 +5,9 @@
  * EventSource reconnects with the last id it saw (Last-Event-ID): both replay what happened since,
  * so nothing is lost between render and connect, or across a dropped connection.
  *
- * Ids are handed out before commit: on PostgreSQL a transaction with a lower id may commit after
- * one with a higher id. The cursor (the id sent as the event id) therefore only advances over
- * contiguous ids; a gap is waited for `gapWaitMs` (a transaction still open) before it is taken
- * for a rollback. Changes past the cursor are delivered at once and remembered, not sent twice.
+ * The cursor sent as the event id is the facade's `last`: every change up to it was delivered,
+ * so a page resuming there misses nothing (on PostgreSQL the facade holds back a change that
+ * follows a gap young enough to be a transaction still committing: api/reads.ts).
  */
 import type { StateChange, WebBackend } from "./backend.ts";
 
@@ -26,8 +25,6 @@ export interface Subscriber {
 export interface FeedOptions {
   /** @defaultValue 400 */
   pollMs?: number;
-  /** @defaultValue 10000 */
-  gapWaitMs?: number;
   /** Replays longer than this ask the page to reload instead. @defaultValue 20000 */
   maxReplay?: number;
 }
@@ -37,13 +34,10 @@ const BATCH = 5000;
 export class ChangeFeed {
   readonly #backend: WebBackend;
   readonly #pollMs: number;
-  readonly #gapWaitMs: number;
   readonly #maxReplay: number;
   readonly #subs = new Set<Subscriber>();
-  /** Every id at or below it was delivered (or given up as a gap). */
+  /** Every change up to this id was delivered. */
   #cursor: number | null = null;
-  readonly #ahead = new Set<number>();
-  #gapSince: { id: number; at: number } | null = null;
   #chain: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
@@ -51,13 +45,21 @@ export class ChangeFeed {
   constructor(backend: WebBackend, options: FeedOptions = {}) {
     this.#backend = backend;
     this.#pollMs = options.pollMs ?? 400;
-    this.#gapWaitMs = options.gapWaitMs ?? 10_000;
     this.#maxReplay = options.maxReplay ?? 20_000;
   }
 
   /** The newest history id now: what a page embeds so its events start where its data ended. */
   async head(): Promise<number> {
-    return (await this.#backend.changes(Number.MAX_SAFE_INTEGER, 0)).head;
+    let done = false;
+    let head = 0;
+    this.#enqueue(async () => {
+      await this.#catchUp();
+      head = this.#cursor ?? 0;
+      done = true;
+    });
+    await this.#chain;
+    if (!done) head = await this.#backend.latestChange();
+    return head;
   }
 
   /** Replays the changes after `since`, then delivers new ones until the returned function runs. */
@@ -76,7 +78,7 @@ export class ChangeFeed {
           return;
         }
         if (r.changes.length < BATCH) break;
-        from = r.changes.at(-1)!.id;
+        from = r.last;
       }
       const tuples = toTuples(replay, sub.flowId);
       sub.send(tuples, Math.max(since, this.#cursor ?? 0));
@@ -114,33 +116,16 @@ export class ChangeFeed {
   async #catchUp(): Promise<void> {
     if (this.#closed) return;
     if (this.#cursor === null) {
-      this.#cursor = await this.head();
+      this.#cursor = await this.#backend.latestChange();
       return;
     }
     for (;;) {
       const r = await this.#backend.changes(this.#cursor, BATCH);
-      const fresh = r.changes.filter((c) => !this.#ahead.has(c.id));
-      for (const c of fresh) this.#ahead.add(c.id);
-      this.#advance(r.head);
-      if (fresh.length > 0) for (const sub of this.#subs) sub.send(toTuples(fresh, sub.flowId), this.#cursor);
+      this.#cursor = r.last;
+      if (r.changes.length > 0)
+        for (const sub of this.#subs) sub.send(toTuples(r.changes, sub.flowId), r.last);
       if (r.changes.length < BATCH) return;
     }
-  }
-
-  #advance(head: number): void {
-    let cursor = this.#cursor!;
-    for (;;) {
-      if (this.#ahead.delete(cursor + 1)) {
-        cursor++;
-        continue;
-      }
-      if (cursor >= head) break;
-      const now = Date.now();
-      if (this.#gapSince?.id !== cursor + 1) this.#gapSince = { id: cursor + 1, at: now };
-      if (now - this.#gapSince.at < this.#gapWaitMs) break;
-      cursor++; // a rollback, or a transaction open for too long: its change is lost to live pages
-    }
-    this.#cursor = cursor;
   }
 }
 

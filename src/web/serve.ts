@@ -2,9 +2,10 @@
  * `ferry web [--port N] [--host H]`: start the dashboard on the current project, print its URL
  * (with the access token) and serve until Ctrl+C or SIGTERM.
  */
+import { openProject } from "../api/project.ts";
 import type { Context } from "../cli/context.ts";
 import { UsageError } from "../model/errors.ts";
-import { contextBackend } from "./backend-context.ts";
+import { projectBackend } from "./backend-project.ts";
 import { startWebServer, type WebServer } from "./server.ts";
 
 export interface WebCommandOptions {
@@ -26,9 +27,10 @@ export async function webCommand(
   stop?: AbortSignal,
   started?: (server: WebServer) => void,
 ): Promise<void> {
-  ctx.project();
-  await ctx.store();
-  const server = await startWebServer(contextBackend(ctx), {
+  const resolved = ctx.project();
+  await using project = await openProject({ dir: resolved.file, database: resolved.database });
+  await project.flows({ limit: 1 }); // a database that cannot be opened fails here, not on the first page
+  const server = await startWebServer(projectBackend(project), {
     port: port(o.port),
     ...(o.host ? { host: o.host } : {}),
     log: (line) => ctx.out.error(`${line}\n`),

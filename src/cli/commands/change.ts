@@ -17,7 +17,7 @@ import {
   setPriority,
   updateJobs,
 } from "../../engine/control.ts";
-import { planForDisplay, planRerun, type RerunOptions, rerunJobs } from "../../engine/rerun.ts";
+import { type RerunOptions, rerunJobs } from "../../engine/rerun.ts";
 import { parseSets } from "../../engine/update.ts";
 import { ConflictError, UsageError } from "../../model/errors.ts";
 import type { JobState } from "../../model/states.ts";
@@ -112,19 +112,15 @@ export async function rerunCommand(ctx: Context, o: RerunCommandOptions) {
       command: "rerun",
       dryRun: true,
       selected,
-      result: planForDisplay(
-        await planRerun(
-          store,
-          selected.map((s) => s.id),
-          options,
-        ),
+      result: await rerunJobs(
+        store,
+        selected.map((s) => s.id),
+        { ...options, dryRun: true },
       ),
     };
   }
   return change(ctx, o, "rerun", async (ids) =>
-    planForDisplay(
-      await rerunJobs(store, ids, { ...options, stop: stopOptions(ctx, "stopped for a rerun") }),
-    ),
+    rerunJobs(store, ids, { ...options, stop: stopOptions(ctx, "stopped for a rerun") }),
   );
 }
 

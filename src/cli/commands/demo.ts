@@ -42,7 +42,7 @@ export async function demo(ctx: Context, o: { keep?: boolean; dir?: string }): P
     join(projectDir, "ferry.yaml"),
     "workers:\n  local:\n    mode: pull\n    workDir: runs\n    concurrency: 2\n",
   );
-  const project = loadProject({ project: projectDir, env: {} });
+  const project = loadProject({ project: projectDir });
   const store = await openStore(project.database);
   const started = Date.now();
   try {

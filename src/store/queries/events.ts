@@ -43,51 +43,15 @@ export async function eventsSince(
   return rows.map((r) => ({ to: r.to_state as JobState, at: Number(r.at) }));
 }
 
-/**
- * Every event row with an id above `afterId` (edits, where from = to, included, so that ids run
- * without gaps but those of rolled-back or not yet committed transactions), oldest first, at most
- * `limit`, with each job's flow (null once the job is deleted): what a live view replays after a
- * reconnect. `head` is the newest id at the time of the read; no row above it is returned.
- */
+/** Events with an id above `afterId` (the change feed), oldest first, with the job's flow. */
 export async function eventsAfter(
   c: SqlClient,
   afterId: number,
   limit: number,
-): Promise<{
-  events: {
-    id: number;
-    jobId: number;
-    flowId: number | null;
-    from: JobState | null;
-    to: JobState;
-    at: number;
-  }[];
-  head: number;
-}> {
-  // the head first, and rows up to it: a row written in between is read next time, not skipped
-  const top = await c.get<{ head: number | null }>("SELECT max(id) AS head FROM job_events");
-  const head = Number(top?.head ?? 0);
-  const rows = await c.all<{
-    id: number;
-    job_id: number;
-    flow_id: number | null;
-    from_state: string | null;
-    to_state: string;
-    at: number;
-  }>(
-    `SELECT e.id, e.job_id, j.flow_id, e.from_state, e.to_state, e.at FROM job_events e LEFT JOIN jobs j ON j.id = e.job_id
-     WHERE e.id > ? AND e.id <= ? ORDER BY e.id LIMIT ?`,
-    [afterId, head, limit],
+): Promise<(JobEvent & { flowId: number })[]> {
+  const rows = await c.all<DbJobEvent & { flow_id: number }>(
+    "SELECT e.*, j.flow_id FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE e.id > ? ORDER BY e.id LIMIT ?",
+    [afterId, limit],
   );
-  return {
-    events: rows.map((r) => ({
-      id: Number(r.id),
-      jobId: Number(r.job_id),
-      flowId: r.flow_id === null ? null : Number(r.flow_id),
-      from: r.from_state as JobState | null,
-      to: r.to_state as JobState,
-      at: Number(r.at),
-    })),
-    head,
-  };
+  return rows.map((r) => ({ ...toJobEvent(r), flowId: Number(r.flow_id) }));
 }

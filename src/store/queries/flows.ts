@@ -45,22 +45,26 @@ export async function touchFlows(c: SqlClient, ids: readonly number[], now: numb
   await c.run(`UPDATE flows SET updated_at = ? WHERE id IN (${placeholders(ids.length)})`, [now, ...ids]);
 }
 
-/** Job counts per state for each flow (index-only on jobs_flow_state). */
+/**
+ * Job counts per state for each flow, and when a job of the flow last changed (a flow's own row
+ * is written once, when it is added).
+ */
 export async function flowStateCounts(
   c: SqlClient,
   flowIds: readonly number[],
-): Promise<Map<number, Partial<Record<JobState, number>>>> {
-  const out = new Map<number, Partial<Record<JobState, number>>>();
+): Promise<Map<number, { counts: Partial<Record<JobState, number>>; lastChange: number }>> {
+  const out = new Map<number, { counts: Partial<Record<JobState, number>>; lastChange: number }>();
   if (flowIds.length === 0) return out;
-  const rows = await c.all<{ flow_id: number; state: string; n: number }>(
-    `SELECT flow_id, state, count(*) AS n FROM jobs WHERE flow_id IN (${placeholders(flowIds.length)}) GROUP BY flow_id, state`,
+  const rows = await c.all<{ flow_id: number; state: string; n: number; last: number }>(
+    `SELECT flow_id, state, count(*) AS n, max(updated_at) AS last FROM jobs WHERE flow_id IN (${placeholders(flowIds.length)}) GROUP BY flow_id, state`,
     [...flowIds],
   );
   for (const r of rows) {
     const id = Number(r.flow_id);
-    const counts = out.get(id) ?? {};
-    counts[r.state as JobState] = Number(r.n);
-    out.set(id, counts);
+    const entry = out.get(id) ?? { counts: {}, lastChange: 0 };
+    entry.counts[r.state as JobState] = Number(r.n);
+    entry.lastChange = Math.max(entry.lastChange, Number(r.last));
+    out.set(id, entry);
   }
   return out;
 }

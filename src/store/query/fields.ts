@@ -114,3 +114,16 @@ export const FOREIGN_NAMES: Readonly<Record<string, string>> = {
 export function fieldNames(map: FieldMap): string[] {
   return Object.keys(map.fields);
 }
+
+/**
+ * Paths of FireWorks' records that are valid JSON paths here but would silently match nothing:
+ * the rerun documentation's example `lpad rerun_fws -lm -q
+ * '{"action.stored_data._exception._stacktrace": {"$regex": …}}'` (FireWorks' Rocket stores a
+ * failure's trace there; ferry keeps it in the run's `error`). Refused with the field to use.
+ */
+export function foreignPath(map: FieldMap, key: string): string | undefined {
+  if (map !== RUN_FIELDS || !/^action\.stored_data\._exception(\.|$)/.test(key)) return undefined;
+  const rest = key.slice("action.stored_data._exception".length);
+  const ours = rest === "._stacktrace" ? "error.stack" : rest === "._details" ? "error.message" : "error.*";
+  return `FireWorks keeps a failure's trace in action.stored_data._exception; ferry keeps it in the run's error: use "${ours}" (error.stack holds the stack trace or the failed task's stderr, error.message the message), e.g. {"error.stack": {"$regex": "Segmentation fault"}}`;
+}

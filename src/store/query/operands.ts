@@ -4,6 +4,7 @@
  * query that could never match a column — `{"priority": "high"}` — is an error, not an empty
  * selection on a command that changes jobs.
  */
+import { foreignStateHint } from "../../model/foreign-words.ts";
 import { closest } from "../../model/suggest.ts";
 import type { FieldRef, Scalar } from "./ast.ts";
 
@@ -88,7 +89,7 @@ export function checkOperand(value: unknown, field: FieldRef, use: OperandUse, o
         const near = closest(v, spec.values);
         return {
           ok: false,
-          message: `unknown ${name} ${JSON.stringify(v)}${near ? ` (did you mean "${near}"?)` : ""}; one of ${spec.values.join(", ")}`,
+          message: `unknown ${name} ${JSON.stringify(v)}${foreignStateHint(v) || (near ? ` (did you mean "${near}"?)` : "")}; one of ${spec.values.join(", ")}`,
         };
       }
       return scalar;

@@ -12,6 +12,7 @@ import {
   type FieldSpec,
   FOREIGN_NAMES,
   fieldNames,
+  foreignPath,
   JOB_FIELDS,
   RUN_FIELDS,
 } from "./fields.ts";
@@ -195,6 +196,8 @@ class QueryParser {
       ? this.#fields.fields[name]
       : undefined;
     if (spec === undefined) return this.#issue(loc, this.#unknownField(name));
+    const foreign = foreignPath(this.#fields, key);
+    if (foreign) return this.#issue(loc, foreign);
     if (rest.length > 0 && spec.type !== "json") {
       return this.#issue(loc, `"${name}" is a plain ${spec.type} field: it has no members to reach with "."`);
     }

@@ -17,16 +17,16 @@ function cut(text: string): string {
 }
 
 export function previewDialog(req: ActionRequest, p: ActionPreview): Html {
-  const n = p.selected.length;
+  const n = p.changes.length;
   // confirm exactly the jobs previewed (a selector could match others by then); a huge selection
   // goes back as its selectors, as `ferry rerun --state FAILED --yes` would
   const exact = n > 0 && n <= EXACT_IDS;
   const params = exact
-    ? new URLSearchParams([["id", p.selected.map((j) => j.id).join(",")]])
+    ? new URLSearchParams([["id", p.changes.map((j) => j.id).join(",")]])
     : selectorParams(req.selection);
   const hidden = [...params].map(([k, v]) => html`<input type="hidden" name="f_${k}" value="${v}">`);
   return html`<form hx-post="/actions/apply" hx-target="#dialog" class="confirm">
-  <h2>${req.action}${req.taskLevel ? " (task level)" : ""}: ${n} job${n === 1 ? "" : "s"} selected</h2>
+  <h2>${req.action}${req.taskLevel ? " (task level)" : ""}: ${n} of ${p.matched} matching job${p.matched === 1 ? "" : "s"} would change</h2>
   <p class="muted">This is what <code>ferry ${req.action} … --dry-run</code> shows. Nothing has changed yet.</p>
   <pre class="preview">${cut(p.text)}</pre>
   <input type="hidden" name="scope" value="matching"><input type="hidden" name="action" value="${req.action}">

@@ -53,7 +53,7 @@ ${page.items.map(
 )}
 </tbody>
 </table>
-${page.total === 0 ? html`<p class="muted">No flow matches. <code>ferry add flow.yaml</code> adds one.</p>` : ""}
-${pager("/flows/table", params, q.offset, q.limit, page.total, "#flows")}
+${page.items.length === 0 && q.offset === 0 ? html`<p class="muted">No flow matches. <code>ferry add flow.yaml</code> adds one.</p>` : ""}
+${pager("/flows/table", params, q.offset, q.limit, page.items.length, page.more, "#flows")}
 </div>`;
 }

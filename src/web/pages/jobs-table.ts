@@ -85,7 +85,7 @@ export function jobsTable(
   <div class="actions">
     <select name="scope" aria-label="which jobs">
       <option value="checked">the checked jobs</option>
-      <option value="matching">all ${page.total} matching jobs</option>
+      <option value="matching">every job the selectors match</option>
     </select>
     ${actionButtons()}
   </div>
@@ -106,6 +106,6 @@ export function jobsTable(
   </tbody>
   </table>
 </form>
-${pager(base, params, offset, limit, page.total, "#jobs")}
+${pager(base, params, offset, limit, page.items.length, page.more, "#jobs")}
 </div>`;
 }

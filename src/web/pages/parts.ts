@@ -41,7 +41,8 @@ export function pager(
   params: URLSearchParams,
   offset: number,
   limit: number,
-  total: number,
+  shown: number,
+  more: boolean,
   target: string,
 ): Html {
   const at = (o: number) => {
@@ -49,11 +50,11 @@ export function pager(
     p.set("offset", String(o));
     return `${base}?${p}`;
   };
-  const last = Math.min(total, offset + limit);
+  const last = offset + shown;
   return html`<div class="pager">
-    <span>${total === 0 ? "none" : `${offset + 1}–${last} of ${total}`}</span>
+    <span>${shown === 0 ? (offset === 0 ? "none" : "no more") : `${offset + 1}–${last}${more ? "" : ` of ${last}`}`}</span>
     ${offset > 0 ? html`<button hx-get="${at(Math.max(0, offset - limit))}" hx-target="${target}" hx-swap="outerHTML">← previous</button>` : ""}
-    ${last < total ? html`<button hx-get="${at(offset + limit)}" hx-target="${target}" hx-swap="outerHTML">next →</button>` : ""}
+    ${more ? html`<button hx-get="${at(offset + limit)}" hx-target="${target}" hx-swap="outerHTML">next →</button>` : ""}
   </div>`;
 }
 
