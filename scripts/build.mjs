@@ -12,4 +12,15 @@ if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 for (const dialect of readdirSync("src/store").filter((d) => d === "sqlite" || d === "postgres")) {
   cpSync(`src/store/${dialect}/migrations`, `dist/store/${dialect}/migrations`, { recursive: true });
 }
+// the dashboard's client module, bundled once here (from the sources, src/web/assets.ts bundles it on first use)
+const { build } = await import("esbuild");
+await build({
+  entryPoints: ["src/web/client/main.ts"],
+  bundle: true,
+  format: "esm",
+  minify: true,
+  target: "es2022",
+  outfile: "dist/web/client/app.js",
+  logLevel: "warning",
+});
 process.stdout.write("built dist/\n");
