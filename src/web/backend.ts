@@ -5,6 +5,7 @@
  * web never holds SQL or lifecycle rules of its own and a job changed from the page is changed
  * exactly as `ferry rerun|pause|…` would change it.
  */
+import type { Report } from "../api/report.ts";
 import type { JobState } from "../model/states.ts";
 import type { FlowSummary, Job, JobEvent, Run } from "../model/types.ts";
 import type { GraphJob } from "./graph/collapse.ts";
@@ -88,22 +89,6 @@ export interface ActionOutcome {
   text: string;
 }
 
-export interface ReportRow {
-  start: number;
-  end: number;
-  started: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-  successPercent: number | null;
-}
-
-export interface ReportData {
-  interval: string;
-  rows: ReportRow[];
-  now: Partial<Record<JobState, number>>;
-}
-
 export interface WorkerLoad {
   name: string;
   mode: string;
@@ -144,7 +129,7 @@ export interface WebBackend {
   preview(req: ActionRequest): Promise<ActionPreview>;
   /** The action itself, confirmed (`--yes`). */
   apply(req: ActionRequest): Promise<ActionOutcome>;
-  report(o: { interval: string; count: number }): Promise<ReportData>;
+  report(o: { interval: string; count: number }): Promise<Report>;
   workers(): Promise<WorkerLoad[]>;
   /**
    * Rows with an id above `after`, oldest first, at most `limit`; `last` is the id to resume

@@ -19,6 +19,23 @@ export const STATE_COLORS: Readonly<Record<string, string>> = {
   ARCHIVED: "#e6e8eb",
 };
 
+/** Which state a group of jobs shows when it holds several: what needs attention first. */
+export const STATE_URGENCY: readonly string[] = [
+  "FAILED",
+  "HELD",
+  "RUNNING",
+  "FINISHED",
+  "SUBMITTED",
+  "STAGED",
+  "RESERVED",
+  "READY",
+  "PAUSED",
+  "WAITING",
+  "CANCELLED",
+  "COMPLETED",
+  "ARCHIVED",
+];
+
 /** States whose badge needs light text on it. */
 export const DARK_STATES: ReadonlySet<string> = new Set([
   "RUNNING",

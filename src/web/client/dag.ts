@@ -4,47 +4,15 @@
  * table to its members). One path per state colour and labels only when legible keep a redraw
  * of 10,000 jobs near 35 ms in Chromium on this project's 2-core VM.
  */
-import { STATE_COLORS } from "./colors.ts";
+import type { GraphJson } from "../graph/flow-graph.ts";
+import { DARK_STATES, STATE_COLORS, STATE_URGENCY } from "./colors.ts";
 
-export interface GraphJson {
-  columns: number;
-  rows: number;
-  x: number[];
-  y: number[];
-  job: number[];
-  label: string[];
-  state: string[];
-  /** Groups are nodes 0 … groups.length-1; `states` runs parallel to `members`. */
-  groups: {
-    kind: string;
-    label: string;
-    members: number[];
-    states: string[];
-    counts: Record<string, number>;
-  }[];
-  edges: number[];
-  layoutMs: number;
-}
+export type { GraphJson };
 
 const CELL_W = 170;
 const CELL_H = 34;
 const NODE_W = 150;
 const NODE_H = 24;
-const URGENCY = [
-  "FAILED",
-  "HELD",
-  "RUNNING",
-  "FINISHED",
-  "SUBMITTED",
-  "STAGED",
-  "RESERVED",
-  "READY",
-  "PAUSED",
-  "WAITING",
-  "CANCELLED",
-  "COMPLETED",
-  "ARCHIVED",
-];
 
 export class DagView {
   readonly canvas: HTMLCanvasElement;
@@ -125,12 +93,13 @@ export class DagView {
     } else {
       const gi = this.#groupOf.get(jobId);
       if (gi === undefined) return;
-      const grp = this.g.groups[gi]!;
+      // states arrive as text from the server; the counts are keyed by them
+      const counts = this.g.groups[gi]!.counts as Record<string, number>;
       const before = this.#memberState.get(jobId)!;
-      grp.counts[before] = (grp.counts[before] ?? 1) - 1;
-      grp.counts[state] = (grp.counts[state] ?? 0) + 1;
+      counts[before] = (counts[before] ?? 1) - 1;
+      counts[state] = (counts[state] ?? 0) + 1;
       this.#memberState.set(jobId, state);
-      this.g.state[gi] = URGENCY.find((s) => (grp.counts[s] ?? 0) > 0) ?? "WAITING";
+      this.g.state[gi] = STATE_URGENCY.find((s) => (counts[s] ?? 0) > 0) ?? "WAITING";
     }
     this.request();
   }
@@ -201,17 +170,7 @@ export class DagView {
       ctx.font = "12px system-ui, sans-serif";
       ctx.textBaseline = "middle";
       for (const i of shown) {
-        const dark = [
-          "RUNNING",
-          "COMPLETED",
-          "FAILED",
-          "CANCELLED",
-          "SUBMITTED",
-          "STAGED",
-          "FINISHED",
-          "HELD",
-        ].includes(g.state[i]!);
-        ctx.fillStyle = dark ? "#fff" : "#1d2125";
+        ctx.fillStyle = DARK_STATES.has(g.state[i]!) ? "#fff" : "#1d2125";
         const text = g.job[i]! < 0 ? groupText(g, i) : g.label[i]!;
         ctx.fillText(fitText(ctx, text, NODE_W - 10), g.x[i]! * CELL_W + 5, g.y[i]! * CELL_H + NODE_H / 2);
       }

@@ -3,6 +3,7 @@
  * sub-flow membership and edges — not states, which change all the time), and the states of now.
  */
 import type { JobState } from "../../model/states.ts";
+import { STATE_URGENCY } from "../client/colors.ts";
 import { type CollapsedGraph, collapseGraph, type GraphJob } from "./collapse.ts";
 import { type Layout, layeredLayout } from "./layout.ts";
 
@@ -65,25 +66,8 @@ export class FlowGraphCache {
   }
 }
 
-/** Which state a group shows when it holds several: what needs attention first. */
-const URGENCY: readonly JobState[] = [
-  "FAILED",
-  "HELD",
-  "RUNNING",
-  "FINISHED",
-  "SUBMITTED",
-  "STAGED",
-  "RESERVED",
-  "READY",
-  "PAUSED",
-  "WAITING",
-  "CANCELLED",
-  "COMPLETED",
-  "ARCHIVED",
-];
-
 export function groupState(counts: Partial<Record<JobState, number>>): JobState {
-  return URGENCY.find((s) => (counts[s] ?? 0) > 0) ?? "WAITING";
+  return (STATE_URGENCY.find((s) => (counts[s as JobState] ?? 0) > 0) as JobState | undefined) ?? "WAITING";
 }
 
 function toJson({ collapsed, layout }: Shape, byId: Map<number, GraphJob>, layoutMs: number): GraphJson {

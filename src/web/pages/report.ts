@@ -2,7 +2,7 @@
  * The report: jobs completed and failed per interval as bars (started and cancelled in the
  * table), the success ratio, and the state counts of now — the numbers of `ferry report`.
  */
-import type { ReportData } from "../backend.ts";
+import type { Report as ReportData } from "../../api/report.ts";
 import { STATE_COLORS } from "../client/colors.ts";
 import { type Html, html } from "../html.ts";
 import { countsBadges, time } from "./parts.ts";
