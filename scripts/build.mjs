@@ -12,6 +12,17 @@ if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 for (const dialect of readdirSync("src/store").filter((d) => d === "sqlite" || d === "postgres")) {
   cpSync(`src/store/${dialect}/migrations`, `dist/store/${dialect}/migrations`, { recursive: true });
 }
+// the dashboard's client module, bundled once here (from the sources, src/web/assets.ts bundles it on first use)
+const { build } = await import("esbuild");
+await build({
+  entryPoints: ["src/web/client/main.ts"],
+  bundle: true,
+  format: "esm",
+  minify: true,
+  target: "es2022",
+  outfile: "dist/web/client/app.js",
+  logLevel: "warning",
+});
 // what the package loads at run time besides what tsc emits for imports: the entry points, the
 // js worker runtime (bundled into each job by path, bundle/js-bundle.ts), the migrations
 const needed = [
@@ -19,6 +30,7 @@ const needed = [
   "dist/index.d.ts",
   "dist/cli/main.js",
   "dist/exec/js-task.js",
+  "dist/web/client/app.js",
   "dist/store/sqlite/migrations/0001_init.sql",
   "dist/store/postgres/migrations/0001_init.sql",
 ];

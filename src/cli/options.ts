@@ -100,6 +100,13 @@ export function integer(text: string, min = 0): number {
 export const positive = (text: string): number => integer(text, 1);
 export const count = (text: string): number => integer(text, 0);
 
+/** A TCP port: 0 (any free one) to 65535. */
+export function port(text: string): number {
+  const n = integer(text, 0);
+  if (n > 65535) throw invalid("expected a port from 0 to 65535");
+  return n;
+}
+
 /** A job, flow or run id. */
 export function id(text: string): number {
   const t = text.trim();

@@ -19,6 +19,7 @@ import {
   list,
   name,
   type OptionSpecs,
+  port,
   positive,
   repeat,
   seconds,
@@ -114,6 +115,15 @@ export const COMMANDS: readonly CommandSpec[] = [
       ...json,
     },
     load: async () => (await import("./commands/demo.ts")).demo,
+  }),
+  command("web", {
+    summary: "the dashboard: flows, graphs, jobs, logs and actions in a browser",
+    options: {
+      port: value("--port <n>", "port to listen on (default: a free one)", port),
+      host: value("--host <address>", "address to listen on (default 127.0.0.1; anything else warns)", name),
+    },
+    help: "The URL printed holds a random access token; without it every page answers 401.\nFrom another machine: ssh -L 8080:127.0.0.1:PORT login-node, then open the URL with port 8080.",
+    load: async () => (await import("./commands/web.ts")).web,
   }),
   command("exec", {
     summary: "run a job bundle (a launch directory) by hand, in the foreground",

@@ -5,7 +5,7 @@
  * nothing required is silently skipped in CI.
  */
 
-export type Component = "postgres" | "slurm" | "sge" | "pbs-wrappers" | "netns" | "sshd";
+export type Component = "postgres" | "slurm" | "sge" | "pbs-wrappers" | "netns" | "sshd" | "chromium";
 
 const HOW: Record<Component, string> = {
   postgres: "set FERRY_TEST_PG_URL=postgres://user@host:port/db (bash .ci/run does)",
@@ -15,6 +15,8 @@ const HOW: Record<Component, string> = {
     "run scripts/ci/slurm.sh (it unpacks the slurm-wlm-torque wrappers into /opt/slurm-torque/bin) and set FERRY_TEST_PBS_WRAPPERS=1",
   netns: "run as root where `ip netns`/`unshare -n` are permitted and set FERRY_TEST_NETNS=1",
   sshd: "run scripts/ci/sshd.sh as root (openssh-server, the test user hpcuser) and set FERRY_TEST_SSHD=1",
+  chromium:
+    "install Debian's chromium with scripts/ci/chromium.sh and set FERRY_TEST_CHROMIUM=/usr/bin/chromium",
 };
 
 const ENV: Record<Component, string> = {
@@ -24,6 +26,7 @@ const ENV: Record<Component, string> = {
   "pbs-wrappers": "FERRY_TEST_PBS_WRAPPERS",
   netns: "FERRY_TEST_NETNS",
   sshd: "FERRY_TEST_SSHD",
+  chromium: "FERRY_TEST_CHROMIUM",
 };
 
 export function componentEnabled(name: Component): boolean {
