@@ -257,7 +257,7 @@ async function describeFailure(
       reason: walltime ? "walltime" : "signal",
     };
   }
-  if (task?.kind === "js" && i !== null) {
+  if ((task?.kind === "js" || task?.kind === "py") && i !== null) {
     const err = await readJson<{ message?: string; stack?: string }>(t, p.task(i).error, []);
     if (err) {
       return {
@@ -274,7 +274,9 @@ async function describeFailure(
     result.exitCode === 127
       ? task?.kind === "js"
         ? ": node was not found on the compute node (set the worker's node: option)"
-        : ": command not found"
+        : task?.kind === "py"
+          ? ": python was not found on the compute node (set the worker's python: option)"
+          : ": command not found"
       : result.exitCode === 137
         ? ": killed (SIGKILL; out of memory?)"
         : "";

@@ -22,6 +22,7 @@
  */
 import type { Task } from "../model/types.ts";
 import { shQuote } from "../transport/quote.ts";
+import { pyFileInBundle } from "./layout.ts";
 
 export interface WrapperOptions {
   launchDir: string;
@@ -39,6 +40,8 @@ export interface WrapperOptions {
   /** Shell lines from the worker's preRun, run before the tasks (module load …). */
   preRun?: string;
   node: string;
+  /** The python interpreter for py tasks (the worker's python option). */
+  python: string;
   ferryVersion: string;
 }
 
@@ -47,6 +50,13 @@ function taskLine(task: Task, index: number): string {
   const env = Object.entries(task.env ?? {})
     .map(([k, v]) => `export ${k}=${shQuote(v)}; `)
     .join("");
+  if (task.kind === "py") {
+    const where =
+      task.file !== undefined
+        ? `--file ${shQuote(pyFileInBundle(task.file, index))}`
+        : `--module ${shQuote(task.module!)}`;
+    return `    ${index}) ${env}exec "$FERRY_PYTHON" "$F/ferry_py.py" task ${index} ${where} --function ${shQuote(task.function)} ;;`;
+  }
   return `    ${index}) ${env}exec sh -c ${shQuote(task.command)} ;;`;
 }
 
@@ -64,11 +74,12 @@ FERRY_JOB_ID=${o.jobId}
 FERRY_FLOW_ID=${o.flowId}
 FERRY_JOB_NAME=${shQuote(o.jobName)}
 FERRY_NODE=\${FERRY_NODE:-${shQuote(o.node)}}
+FERRY_PYTHON=\${FERRY_PYTHON:-${shQuote(o.python)}}
 FERRY_HEARTBEAT_SECONDS=\${FERRY_HEARTBEAT_SECONDS:-${Math.round(o.heartbeatSeconds)}}
 FERRY_KILL_GRACE=\${FERRY_KILL_GRACE:-10}
 FERRY_START_TASK=${o.startTask}
 FERRY_TASK_COUNT=${o.tasks.length}
-export FERRY_LAUNCH_DIR FERRY_RUN_ID FERRY_JOB_ID FERRY_FLOW_ID FERRY_JOB_NAME FERRY_NODE
+export FERRY_LAUNCH_DIR FERRY_RUN_ID FERRY_JOB_ID FERRY_FLOW_ID FERRY_JOB_NAME FERRY_NODE FERRY_PYTHON
 F="$FERRY_LAUNCH_DIR/_ferry"
 export FERRY_INPUTS="$F/inputs.json"
 

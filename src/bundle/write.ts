@@ -8,6 +8,7 @@ import type { Job, Recovery } from "../model/types.ts";
 import type { Transport } from "../transport/types.ts";
 import { buildWorkerBundle, hasJsTasks } from "./js-bundle.ts";
 import { bundlePaths, PROTOCOL_DIR, PROTOCOL_VERSION } from "./layout.ts";
+import { writePyFiles } from "./py-bundle.ts";
 import { renderEnvFile, renderWrapper } from "./wrapper.ts";
 
 export const FERRY_VERSION = "0.1.0";
@@ -25,6 +26,8 @@ export interface BundleSpec {
   preRun?: string;
   env?: Readonly<Record<string, string>>;
   node: string;
+  /** The python for py tasks (default python3). */
+  python?: string;
   /** Where worker bundles are cached on the login side (null: no cache). */
   cacheDir: string | null;
   /** Copy the files of this directory into the new launch dir first (task-level rerun --copy-data). */
@@ -99,6 +102,7 @@ export async function writeBundle(t: Transport, spec: BundleSpec): Promise<Retur
   if (hasJsTasks(spec.job.tasks)) {
     await t.writeAtomic(paths.worker, await buildWorkerBundle(spec.job.tasks, spec.cacheDir));
   }
+  await writePyFiles(t, paths, spec.job.tasks, startTask);
   const script = renderWrapper({
     launchDir: spec.launchDir,
     runId: spec.runId,
@@ -112,6 +116,7 @@ export async function writeBundle(t: Transport, spec: BundleSpec): Promise<Retur
     directives: spec.directives ?? [],
     ...(spec.preRun ? { preRun: spec.preRun } : {}),
     node: spec.node,
+    python: spec.python ?? "python3",
     ferryVersion: FERRY_VERSION,
   });
   await t.writeAtomic(paths.script, script, { mode: 0o755 });

@@ -65,7 +65,8 @@ export function fail(owner: TaskAction, message: string): never {
 
 function baseDirOf(ctx: ActionContext, task: number): string | null {
   const t = ctx.job.tasks[task];
-  return t?.kind === "js" ? dirname(t.module) : null;
+  if (t?.kind === "js") return dirname(t.module);
+  return t?.kind === "py" && t.file !== undefined ? dirname(t.file) : null;
 }
 
 function collectEditRefs(plan: Plan, owner: TaskAction, field: string, values: JsonValue[], self: string) {

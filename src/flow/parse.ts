@@ -10,7 +10,7 @@ import { type Issue, ValidationError } from "../model/errors.ts";
 import type { JsonObject } from "../model/json.ts";
 import { RESOURCE_KEYS } from "../model/resources.ts";
 import { didYouMean } from "../model/suggest.ts";
-import type { FlowSpec, JobSpec, Task } from "../model/types.ts";
+import type { FlowSpec, JobSpec, PyTask, Task } from "../model/types.ts";
 import {
   type FlowFile,
   flowFileSchema,
@@ -25,6 +25,7 @@ const JOB_KEYS = [
   "tasks",
   "sh",
   "js",
+  "py",
   "parents",
   "inputs",
   "resources",
@@ -35,7 +36,7 @@ const JOB_KEYS = [
   "allowFailedParents",
 ];
 const FLOW_KEYS = ["name", "metadata", "defaults", "jobs"];
-const TASK_KEYS = ["sh", "js", "name", "env"];
+const TASK_KEYS = ["sh", "js", "py", "name", "env"];
 
 function fieldPath(path: readonly PropertyKey[]): string {
   return path
@@ -90,6 +91,7 @@ function toTask(entry: TaskFileEntry, baseDir: string): Task {
       ...(entry.env ? { env: entry.env } : {}),
     };
   }
+  if (entry.py !== undefined) return toPyTask(entry, baseDir);
   const spec = entry.js!;
   const hash = spec.lastIndexOf("#");
   const modulePath = hash === -1 ? spec : spec.slice(0, hash);
@@ -102,10 +104,26 @@ function toTask(entry: TaskFileEntry, baseDir: string): Task {
   };
 }
 
+function toPyTask(entry: TaskFileEntry, baseDir: string): PyTask {
+  const spec = entry.py!;
+  const colon = spec.lastIndexOf(":");
+  const target = spec.slice(0, colon);
+  const where = target.endsWith(".py")
+    ? { file: isAbsolute(target) ? target : resolve(baseDir, target) }
+    : { module: target };
+  return {
+    kind: "py",
+    ...where,
+    function: spec.slice(colon + 1),
+    ...(entry.name ? { name: entry.name } : {}),
+    ...(entry.env ? { env: entry.env } : {}),
+  };
+}
+
 function toJobSpec(entry: JobFileEntry, file: FlowFile, baseDir: string): JobSpec {
   const d = file.defaults ?? {};
   const tasks: TaskFileEntry[] = entry.tasks ?? [
-    entry.sh !== undefined ? { sh: entry.sh } : { js: entry.js! },
+    entry.sh !== undefined ? { sh: entry.sh } : entry.js !== undefined ? { js: entry.js } : { py: entry.py! },
   ];
   return {
     name: entry.name,

@@ -13,7 +13,16 @@ const jobName = z
 
 const jsonObject = z.record(z.string(), z.json());
 
-export const TASK_KINDS = ["sh", "js"] as const;
+export const TASK_KINDS = ["sh", "js", "py"] as const;
+
+/** "pkg.mod:function" or "path/to/file.py:function" (the function may be a dotted attribute path). */
+export const PY_TARGET = /^(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|[^:]*\.py):[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
+const pyTarget = z
+  .string()
+  .regex(PY_TARGET, 'a py task is "package.module:function" or "path/to/file.py:function"')
+  .describe(
+    '"package.module:function" (imported on the compute node) or "path/to/file.py:function" (relative to the flow file; copied into the bundle): called with the inputs as keyword arguments; its return value is the output.',
+  );
 
 export const taskSchema = z
   .strictObject({
@@ -25,11 +34,12 @@ export const taskSchema = z
       .describe(
         '"path/to/module.mjs#exportName": an exported function called with the inputs; its return value is the output.',
       ),
+    py: pyTarget.optional(),
     name: z.string().min(1).optional().describe("A label for logs."),
     env: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
       .optional()
-      .describe("Extra environment variables (sh tasks)."),
+      .describe("Extra environment variables (sh and py tasks)."),
   })
   .superRefine((t, ctx) => {
     const kinds = TASK_KINDS.filter((k) => t[k] !== undefined);
@@ -37,7 +47,7 @@ export const taskSchema = z
       ctx.addIssue({ code: "custom", message: `a task needs exactly one of ${TASK_KINDS.join(", ")}` });
     }
     if (t.js !== undefined && t.env !== undefined) {
-      ctx.addIssue({ code: "custom", message: "env applies to sh tasks only", path: ["env"] });
+      ctx.addIssue({ code: "custom", message: "env applies to sh and py tasks only", path: ["env"] });
     }
   });
 
@@ -51,6 +61,7 @@ export const jobSchema = z
       .describe("Tasks run in order; a failing task stops the job."),
     sh: z.string().min(1).optional().describe("Shorthand for a single sh task."),
     js: z.string().min(1).optional().describe("Shorthand for a single js task."),
+    py: pyTarget.optional().describe("Shorthand for a single py task."),
     parents: z.array(jobName).optional().describe("Jobs that must complete first."),
     inputs: jsonObject.optional().describe('Inputs; may hold references like "${{ parent.path }}".'),
     resources: resourcesSchema.optional(),
@@ -64,13 +75,13 @@ export const jobSchema = z
       .describe("Run even when parents failed; their errors are passed in inputs._failedParents."),
   })
   .superRefine((j, ctx) => {
-    const given = (["tasks", "sh", "js"] as const).filter((k) => j[k] !== undefined);
+    const given = (["tasks", "sh", "js", "py"] as const).filter((k) => j[k] !== undefined);
     if (given.length !== 1) {
       ctx.addIssue({
         code: "custom",
         message:
           given.length === 0
-            ? "a job needs tasks (or the shorthand sh: / js: for one task)"
+            ? "a job needs tasks (or the shorthand sh: / js: / py: for one task)"
             : `give only one of ${given.join(", ")}`,
         path: given.length === 0 ? [] : [given[1]!],
       });

@@ -95,6 +95,9 @@ export function validateFlowSpec(
       if (t.kind === "js" && !existsSync(t.module)) {
         issues.push({ file, job: j.name, field: `tasks[${i}].js`, message: `module not found: ${t.module}` });
       }
+      if (t.kind === "py" && t.file !== undefined && !existsSync(t.file)) {
+        issues.push({ file, job: j.name, field: `tasks[${i}].py`, message: `file not found: ${t.file}` });
+      }
     });
   }
   if (issues.length > 0) return issues;

@@ -224,6 +224,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       env: o.worker.env,
       ...(o.worker.preRun ? { preRun: o.worker.preRun } : {}),
       node: o.worker.node === "node" ? process.execPath : o.worker.node,
+      python: o.worker.python,
       cacheDir,
       onStart: (pid) => {
         entry.pid = pid;

@@ -21,7 +21,24 @@ export interface JsTask {
   name?: string;
 }
 
-export type Task = ShTask | JsTask;
+/**
+ * A Python callable, run on the compute node by ferry's standard-library-only runner
+ * (exec/ferry_py.py) with the job's inputs as keyword arguments; its return value is the output.
+ * Exactly one of `module` and `file` is set.
+ */
+export interface PyTask {
+  kind: "py";
+  /** Dotted module name, imported on the compute node ("pkg.mod"): PYTHONPATH and the worker's python decide. */
+  module?: string;
+  /** Absolute path of a .py file on the login side; it is copied into the bundle. */
+  file?: string;
+  /** The callable inside the module: a name, or a dotted attribute path ("Class.method"). */
+  function: string;
+  name?: string;
+  env?: Record<string, string>;
+}
+
+export type Task = ShTask | JsTask | PyTask;
 
 /** Where a task-level rerun resumes (FireWorks `_recovery`, reference/fireworks.md §5.3). */
 export interface Recovery {
