@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { bundlePaths } from "../src/bundle/layout.ts";
 import { ValidationError } from "../src/model/errors.ts";
 import { ferry } from "./helpers/cli.ts";
 import { testProject } from "./helpers/project.ts";
@@ -34,9 +35,9 @@ def types(x, v):
     return {"types": [type(x).__name__, [type(e).__name__ for e in v]], "x": x, "v": v}
 `;
 
-const d = dialects()[0]!;
+const sqlite = dialects()[0]!;
 
-async function project(extra: Record<string, unknown> = {}) {
+async function project(extra: Record<string, unknown> = {}, d = sqlite) {
   const lib = tempDir("ferry-pylib-");
   writeFileSync(join(lib, "chem.py"), CHEM);
   const p = await testProject(d, { env: { PYTHONPATH: lib }, ...extra });
@@ -44,22 +45,44 @@ async function project(extra: Record<string, unknown> = {}) {
   return p;
 }
 
-describe("py tasks (pull mode)", () => {
-  test("module and file targets run; outputs reach the child through references", async () => {
-    await using p = await project();
-    await p.add(`name: chain
+for (const d of dialects()) {
+  test(`module and file targets run; integral floats reach the child as floats, byte for byte (${d.name})`, {
+    skip: d.skip,
+  }, async () => {
+    await using p = await project({}, d);
+    const ids = await p.add(`name: floats
 jobs:
   - {name: a, inputs: {n: 3}, py: "chem:start"}
-  - {name: c, parents: [a], inputs: {x: "\${{ a.n }}"}, py: "chem:Tools.double"}
-  - {name: b, parents: [a], inputs: {x: 5, v: [1, 2]}, py: tasks/check.py:types}
+  - name: b
+    parents: [a]
+    inputs: {x: "\${{ a.x }}", v: {$ref: a, path: v}}
+    py: tasks/check.py:types
+  - {name: c, parents: [b], inputs: {x: "\${{ a.n }}"}, py: "chem:Tools.double"}
 `);
     const s = await p.launch();
     assert.deepEqual([s.completed, s.failed], [3, 0]);
     const jobs = await p.jobs();
+    // PostgreSQL's jsonb keeps its own key order: compare per key, byte for byte
+    const text = (v: unknown) => JSON.stringify(v);
+    const b = jobs.b!.outputs as Record<string, unknown>;
+    assert.deepEqual(
+      [text(b.types), text(b.x), text(b.v)],
+      ['["float",["float","float"]]', "1.0", "[0.0,2.0]"],
+    );
+    const a = jobs.a!.outputs as Record<string, unknown>;
+    assert.deepEqual([text(a.x), text(a.v), text(a.n)], ["1.0", "[0.0,2.0]", "3"], "stored as written");
+    const run = (await p.store.currentRuns([ids.b!])).get(ids.b!)!;
+    assert.equal(text((run.outputs as Record<string, unknown>).v), "[0.0,2.0]", "the run record too");
+    const inputs = readFileSync(bundlePaths(run.launchDir!).inputs, "utf8");
+    assert.ok(
+      ['{"x":1.0,"v":[0.0,2.0]}\n', '{"v":[0.0,2.0],"x":1.0}\n'].includes(inputs),
+      `inputs.json: ${inputs}`,
+    );
     assert.deepEqual(jobs.c!.outputs, { y: 6 });
-    assert.deepEqual(jobs.b!.outputs, { types: ["int", ["int", "int"]], x: 5, v: [1, 2] });
   });
+}
 
+describe("py tasks (pull mode)", () => {
   test("a Python exception fails the run with its traceback; rerun --runs --query on the stack selects it", async () => {
     await using p = await project();
     const ids = await p.add(`name: raise

@@ -5,7 +5,7 @@
  * *problem* to report and retry — never a verdict on the job.
  */
 import type { JsonObject, JsonValue } from "../model/json.ts";
-import { isPlainObject } from "../model/json.ts";
+import { isPlainObject, parseJson } from "../model/json.ts";
 import type { Checkpoint, Recovery, RunError, Task } from "../model/types.ts";
 import type { Transport } from "../transport/types.ts";
 import { bundlePaths } from "./layout.ts";
@@ -44,7 +44,7 @@ async function readJson<T>(t: Transport, file: string, problems: string[]): Prom
   }
   if (text === null) return null;
   try {
-    return JSON.parse(text) as T;
+    return parseJson(text) as T;
   } catch (e) {
     problems.push(`cannot parse ${file}: ${(e as Error).message}`);
     return null;

@@ -9,7 +9,7 @@
  *   await ferry.addFlow(f.build());
  */
 import { fileURLToPath } from "node:url";
-import type { JsonObject, JsonValue } from "../model/json.ts";
+import { type JsonObject, parseJson, stringifyJson } from "../model/json.ts";
 import type { Resources } from "../model/resources.ts";
 import type { FlowSpec } from "../model/types.ts";
 import { flowSpecFromObject } from "./parse.ts";
@@ -107,9 +107,8 @@ export class FlowBuilder {
 
   /** Validate and return the spec. Throws ValidationError naming the job and field. */
   build(): FlowSpec {
-    const raw = JSON.parse(
-      JSON.stringify({ name: this.#name, metadata: this.#metadata, jobs: this.#jobs }),
-    ) as JsonValue;
+    // a copy through JSON text, with the RawNumbers of floatJson kept (model/json.ts)
+    const raw = parseJson(stringifyJson({ name: this.#name, metadata: this.#metadata, jobs: this.#jobs }));
     return flowSpecFromObject(raw, { source: `flow "${this.#name}" (builder)`, baseDir: process.cwd() });
   }
 }

@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type Issue, ValidationError } from "../model/errors.ts";
-import type { JsonObject } from "../model/json.ts";
+import { type JsonObject, parseJson } from "../model/json.ts";
 import { RESOURCE_KEYS } from "../model/resources.ts";
 import { didYouMean } from "../model/suggest.ts";
 import type { FlowSpec, JobSpec, PyTask, Task } from "../model/types.ts";
@@ -15,10 +15,12 @@ import {
   type FlowFile,
   flowFileSchema,
   type JobFileEntry,
+  plainFlowNumbers,
   TASK_KINDS,
   type TaskFileEntry,
 } from "./schema.ts";
 import { validateFlowSpec } from "./validate.ts";
+import { keepYamlFloats } from "./yaml-floats.ts";
 
 const JOB_KEYS = [
   "name",
@@ -141,7 +143,7 @@ function toJobSpec(entry: JobFileEntry, file: FlowFile, baseDir: string): JobSpe
 
 /** Validate an already-parsed flow object (from a file, an action, or the builder). */
 export function flowSpecFromObject(raw: unknown, options: { source?: string; baseDir: string }): FlowSpec {
-  const parsed = flowFileSchema.safeParse(raw);
+  const parsed = flowFileSchema.safeParse(plainFlowNumbers(raw));
   if (!parsed.success) {
     throw new ValidationError(
       `invalid flow${options.source ? ` in ${options.source}` : ""}`,
@@ -163,14 +165,14 @@ export function flowSpecFromObject(raw: unknown, options: { source?: string; bas
 export function parseFlowText(text: string, source: string): unknown {
   if (/\.json$/i.test(source)) {
     try {
-      return JSON.parse(text);
+      return parseJson(text);
     } catch (e) {
       throw new ValidationError(`cannot read ${source}`, [
         { file: source, message: `not valid JSON: ${(e as Error).message}` },
       ]);
     }
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, customTags: keepYamlFloats });
   if (doc.errors.length > 0) {
     throw new ValidationError(
       `cannot read ${source}`,
