@@ -39,6 +39,8 @@ export interface WrapperOptions {
   directives: readonly string[];
   /** Shell lines from the worker's preRun, run before the tasks (module load …). */
   preRun?: string;
+  /** Shell lines from the job's own preRun, run after the worker's. */
+  jobPreRun?: string;
   node: string;
   /** The python interpreter for py tasks (the worker's python option). */
   python: string;
@@ -128,7 +130,7 @@ if [ "$FERRY_HEARTBEAT_SECONDS" -gt 0 ] 2>/dev/null; then
   ( while sleep "$FERRY_HEARTBEAT_SECONDS"; do ferry_put heartbeat "$(ferry_now)"; done ) >/dev/null 2>&1 &
   FERRY_HB=$!
 fi
-${o.preRun ? `\n# worker preRun\n${o.preRun}\n` : ""}
+${o.preRun ? `\n# worker preRun\n${o.preRun}\n` : ""}${o.jobPreRun ? `\n# job preRun\n${o.jobPreRun}\n` : ""}
 ferry_run_task() {
   case $1 in
 ${o.tasks.map(taskLine).join("\n")}
@@ -178,17 +180,26 @@ exit "$FERRY_EXIT"
   return `${header.join("\n")}\n${body}`;
 }
 
-/** env.sh: every identifier-safe top-level input as FERRY_IN_<key>, then the worker's env. */
+/**
+ * Room for all FERRY_IN_ variables together: every exec of a task passes the whole environment,
+ * and Linux refuses an exec whose arguments and environment pass ARG_MAX (2 MiB with the
+ * default 8 MiB stack) with E2BIG — so inputs past this stay in inputs.json only.
+ */
+const INPUT_ENV_BUDGET = 256 * 1024;
+
+/** env.sh: identifier-safe top-level inputs as FERRY_IN_<key> (small ones), then the environment. */
 export function renderEnvFile(
   inputs: Record<string, unknown>,
   env: Readonly<Record<string, string>>,
 ): string {
   const lines = ["# inputs and environment of this run, quoted for sh (written by ferry)"];
+  let room = INPUT_ENV_BUDGET;
   for (const [key, value] of Object.entries(inputs)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) continue;
     const text = typeof value === "string" ? value : JSON.stringify(value);
-    // environment variables are limited (MAX_ARG_STRLEN = 128 KiB on Linux); big inputs stay in inputs.json
-    if (text.length > 64 * 1024) continue;
+    // one variable is limited too (MAX_ARG_STRLEN = 128 KiB on Linux); big inputs stay in inputs.json
+    if (text.length > 64 * 1024 || text.length > room) continue;
+    room -= text.length;
     lines.push(`export FERRY_IN_${key}=${shQuote(text)}`);
   }
   for (const [key, value] of Object.entries(env)) lines.push(`export ${key}=${shQuote(value)}`);

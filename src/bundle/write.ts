@@ -17,7 +17,7 @@ export interface BundleSpec {
   launchDir: string;
   runId: number;
   attempt: number;
-  job: Pick<Job, "id" | "name" | "flowId" | "tasks">;
+  job: Pick<Job, "id" | "name" | "flowId" | "tasks"> & Partial<Pick<Job, "env" | "preRun">>;
   /** Inputs with every reference already resolved. */
   inputs: JsonObject;
   recovery: Recovery | null;
@@ -98,7 +98,8 @@ export async function writeBundle(t: Transport, spec: BundleSpec): Promise<Retur
   };
   await t.writeAtomic(paths.job, `${JSON.stringify(jobFile, null, 2)}\n`);
   await t.writeAtomic(paths.inputs, `${JSON.stringify(spec.inputs)}\n`);
-  await t.writeAtomic(paths.env, renderEnvFile(spec.inputs, spec.env ?? {}));
+  // the job's own env after the worker's: the job wins
+  await t.writeAtomic(paths.env, renderEnvFile(spec.inputs, { ...spec.env, ...spec.job.env }));
   if (hasJsTasks(spec.job.tasks)) {
     await t.writeAtomic(paths.worker, await buildWorkerBundle(spec.job.tasks, spec.cacheDir));
   }
@@ -115,6 +116,7 @@ export async function writeBundle(t: Transport, spec: BundleSpec): Promise<Retur
     heartbeatSeconds: spec.heartbeatSeconds,
     directives: spec.directives ?? [],
     ...(spec.preRun ? { preRun: spec.preRun } : {}),
+    ...(spec.job.preRun ? { jobPreRun: spec.job.preRun } : {}),
     node: spec.node,
     python: spec.python ?? "python3",
     ferryVersion: FERRY_VERSION,

@@ -36,6 +36,10 @@ const JOB_KEYS = [
   "priority",
   "metadata",
   "allowFailedParents",
+  "label",
+  "env",
+  "preRun",
+  "onMissingReference",
 ];
 const FLOW_KEYS = ["name", "metadata", "defaults", "jobs"];
 const TASK_KEYS = ["sh", "js", "py", "name", "env"];
@@ -138,6 +142,10 @@ function toJobSpec(entry: JobFileEntry, file: FlowFile, baseDir: string): JobSpe
     priority: entry.priority ?? d.priority ?? 0,
     metadata: (entry.metadata ?? {}) as JsonObject,
     allowFailedParents: entry.allowFailedParents ?? false,
+    label: entry.label ?? null,
+    env: entry.env ?? {},
+    preRun: entry.preRun ?? null,
+    onMissingReference: entry.onMissingReference ?? "fail",
   };
 }
 

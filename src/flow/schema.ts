@@ -15,6 +15,8 @@ const jobName = z
 // z.json() would reject (and copy) the RawNumbers that keep `1.0` a float: model/json.ts
 const jsonObject = jsonObjectSchema;
 
+const envSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string());
+
 export const TASK_KINDS = ["sh", "js", "py"] as const;
 
 /** "pkg.mod:function" or "path/to/file.py:function" (the function may be a dotted attribute path). */
@@ -38,10 +40,7 @@ export const taskSchema = z
       ),
     py: pyTarget.optional(),
     name: z.string().min(1).optional().describe("A label for logs."),
-    env: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
-      .optional()
-      .describe("Extra environment variables (sh and py tasks)."),
+    env: envSchema.optional().describe("Extra environment variables (sh and py tasks)."),
   })
   .superRefine((t, ctx) => {
     const kinds = TASK_KINDS.filter((k) => t[k] !== undefined);
@@ -75,6 +74,17 @@ export const jobSchema = z
       .boolean()
       .optional()
       .describe("Run even when parents failed; their errors are passed in inputs._failedParents."),
+    label: z.string().min(1).optional().describe("A display label; need not be unique (name is)."),
+    env: envSchema
+      .optional()
+      .describe("Environment variables for every task of this job (after the worker's)."),
+    preRun: z.string().optional().describe("Shell lines run before the tasks, after the worker's preRun."),
+    onMissingReference: z
+      .enum(["fail", "null"])
+      .optional()
+      .describe(
+        "null: a reference to a FAILED or CANCELLED parent, or to an output path that is not there, gives null, and the job runs once such parents end (jobflow's OnMissing.NONE). Default fail.",
+      ),
   })
   .superRefine((j, ctx) => {
     const given = (["tasks", "sh", "js", "py"] as const).filter((k) => j[k] !== undefined);

@@ -115,6 +115,8 @@ export function validateFlowSpec(
       continue;
     }
     for (const r of refs) {
+      // a job of another flow: it exists and becomes a parent when the flow is added (add-flow.ts)
+      if (r.flow !== undefined) continue;
       if (!all.has(r.job)) {
         issues.push({
           file,

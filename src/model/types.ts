@@ -69,7 +69,22 @@ export interface FlowSummary extends Flow {
   jobCount: number;
 }
 
-export interface Job {
+/**
+ * Per-job options (schema 4). `label`: a display name that need not be unique (jobflow's
+ * readable job names; `name` stays unique within the flow). `env` and `preRun`: variables for
+ * every task and shell lines after the worker's preRun (jobflow-remote's exec_config).
+ * `onMissingReference`: "null" makes a reference to a FAILED or CANCELLED parent, or to an
+ * output path that is not there, resolve to null, and lets the job run once such parents end
+ * (jobflow's OnMissing.NONE); "fail" (the default) fails the job instead.
+ */
+export interface JobOptions {
+  label: string | null;
+  env: Record<string, string>;
+  preRun: string | null;
+  onMissingReference: "fail" | "null";
+}
+
+export interface Job extends JobOptions {
   id: number;
   flowId: number;
   name: string;
@@ -180,7 +195,7 @@ export interface WorkerRef {
 }
 
 /** The job specification as written in a flow file or built with the builder API. */
-export interface JobSpec {
+export interface JobSpec extends JobOptions {
   name: string;
   tasks: Task[];
   parents: string[];

@@ -42,6 +42,10 @@ export interface DbJob {
   recovery: unknown;
   held_from: string | null;
   added_by_run: number | null;
+  label: string | null;
+  env: unknown;
+  pre_run: string | null;
+  on_missing_reference: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -127,6 +131,10 @@ export function toJob(dialect: Dialect, row: DbJob): Job {
     recovery: json<Recovery>(dialect, row.recovery),
     heldFrom: (row.held_from as JobState | null) ?? null,
     addedByRun: row.added_by_run === null || row.added_by_run === undefined ? null : Number(row.added_by_run),
+    label: row.label ?? null,
+    env: json<Record<string, string>>(dialect, row.env) ?? {},
+    preRun: row.pre_run ?? null,
+    onMissingReference: row.on_missing_reference === "null" ? "null" : "fail",
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
