@@ -131,7 +131,9 @@ for (const d of dialects()) {
       );
       const { jobIds } = await addFlow(t.store, spec);
       const id = jobIds.a!;
-      const outputs = parseJson('{"e": -3.0, "big": 18446744073709551616, "f": 0.5}');
+      const outputs = parseJson(
+        '{"e": -3.0, "big": 18446744073709551616, "f": 0.5, "n": 1e+20, "tiny": 1.5e-7}',
+      );
       await t.store.updateJobs(
         [id],
         { outputs, storedData: parseJson('{"k": 2.0}') as JsonObject },
@@ -140,10 +142,17 @@ for (const d of dialects()) {
       const other = await t.reopen();
       const job = (await other.getJob(id))!;
       assert.equal(sortedText(job.inputs), '{"v":[0.0,2.0],"x":1.0}');
-      assert.equal(sortedText(job.outputs), '{"big":18446744073709551616,"e":-3.0,"f":0.5}');
+      // 1e+20 is written out, so it stays a float even through jsonb, which drops exponents
+      assert.equal(
+        sortedText(job.outputs),
+        '{"big":18446744073709551616,"e":-3.0,"f":0.5,"n":100000000000000000000.0,"tiny":1.5e-7}',
+      );
       assert.equal(sortedText(job.storedData), '{"k":2.0}');
       const byName = (await other.outputsByName(job.flowId, ["a"])).get("a")!;
-      assert.equal(sortedText(byName.outputs), '{"big":18446744073709551616,"e":-3.0,"f":0.5}');
+      assert.equal(
+        sortedText(byName.outputs),
+        '{"big":18446744073709551616,"e":-3.0,"f":0.5,"n":100000000000000000000.0,"tiny":1.5e-7}',
+      );
     });
   });
 }

@@ -74,6 +74,23 @@ export function stringifyJson(value: unknown, space?: number): string {
   return JSON.stringify(value, null, space);
 }
 
+/**
+ * JSON text for a database column. PostgreSQL's jsonb writes `1e+16` back as
+ * `10000000000000000` (numeric has no exponent form; measured on PostgreSQL 16) — an integer to
+ * Python — so integral numbers spelled with an exponent are written out as decimals with `.0`.
+ * Exact: a double that large is a whole number, and BigInt gives its digits.
+ */
+export function storedJsonText(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (!/[0-9][eE]/.test(text)) return text;
+  return JSON.stringify(value, (_key, v: unknown) => {
+    const spelled = isRawNumber(v) ? v.rawJSON : typeof v === "number" ? String(v) : null;
+    if (spelled === null || !/[eE]/.test(spelled)) return v;
+    const n = Number(spelled);
+    return Number.isInteger(n) ? RawJson.rawJSON(`${BigInt(n)}.0`) : v;
+  });
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !isRawNumber(value);
 }

@@ -1,5 +1,5 @@
 /** Database rows (`Db…`) and their mapping to domain types. */
-import { type JsonObject, type JsonValue, stringifyJson } from "../model/json.ts";
+import { type JsonObject, type JsonValue, storedJsonText } from "../model/json.ts";
 import type { Resources } from "../model/resources.ts";
 import type { JobState, RunState } from "../model/states.ts";
 import type {
@@ -91,10 +91,11 @@ export interface DbJobEvent {
 
 /**
  * JSON column value for a parameter: JSON text (both dialects accept it; PostgreSQL casts to
- * jsonb, whose numeric keeps `1.0`; SQLite keeps the text). Read back with the dialect's readJson.
+ * jsonb, whose numeric keeps `1.0`; SQLite keeps the text), with integral exponents written out
+ * (model/json.ts, storedJsonText). Read back with the dialect's readJson.
  */
 export function jsonParam(value: unknown): string | null {
-  return value === undefined || value === null ? null : stringifyJson(value);
+  return value === undefined || value === null ? null : storedJsonText(value);
 }
 
 function json<T>(dialect: Dialect, value: unknown): T | null {
