@@ -62,14 +62,14 @@ def to_json(value, what):
 
 def load_callable(module_name, file_name, function):
     if file_name is not None:
-        import importlib.util  # here, not at the top: Python 2 has none (see too_old)
+        from importlib import util  # here, not at the top: Python 2 has none (see too_old)
 
         path = os.path.join(HERE, file_name)
         name = os.path.splitext(os.path.basename(path))[0]
-        spec = importlib.util.spec_from_file_location(name, path)
+        spec = util.spec_from_file_location(name, path)
         if spec is None or spec.loader is None:
             raise TaskError("cannot load %s" % path)
-        module = importlib.util.module_from_spec(spec)
+        module = util.module_from_spec(spec)
         # registered before it runs, as `import` does: dataclasses and pickle look it up there
         sys.modules[name] = module
         spec.loader.exec_module(module)
