@@ -23,6 +23,8 @@ export interface LaunchRequest {
   categories?: readonly string[];
   /** Run exactly this reserved run (what a reservation-mode pilot does). */
   runId?: number;
+  /** Only jobs of these flows (each must exist). */
+  flowIds?: readonly number[];
   /** Stop claiming new jobs; running ones finish. */
   stop?: AbortSignal;
   /** Interrupt running jobs (they go back to READY; the interrupted run is kept). */
@@ -53,6 +55,12 @@ export async function launchJobs(ctx: ApiContext, o: LaunchRequest = {}): Promis
   const runId = positiveInteger(o.runId, "runId");
   const store = await ctx.store();
   if (runId !== undefined && !(await store.getRun(runId))) throw new NotFoundError(`no run with id ${runId}`);
+  const flowIds = o.flowIds?.map((id) => positiveInteger(id, "flowIds")!);
+  if (flowIds) {
+    const found = new Set((await store.flowSummaries({ ids: flowIds })).map((f) => f.id));
+    const missing = flowIds.filter((id) => !found.has(id));
+    if (missing.length > 0) throw new NotFoundError(`no flow with id ${missing.join(", ")}`);
+  }
   const { launch } = await import("../launcher/launch.ts");
   return launch(store, {
     project: ctx.project,
@@ -64,6 +72,7 @@ export async function launchJobs(ctx: ApiContext, o: LaunchRequest = {}): Promis
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(o.categories ? { categories: o.categories } : {}),
     ...(runId !== undefined ? { runId } : {}),
+    ...(flowIds ? { flowIds } : {}),
     ...(o.stop ? { stop: o.stop } : {}),
     ...(o.abort ? { abort: o.abort } : {}),
   });

@@ -135,7 +135,11 @@ function runLine(out: Out, r: Run): string {
 }
 
 const taskLabel = (t: Job["tasks"][number]) =>
-  t.kind === "sh" ? `sh(${preview(t.command, 50)})` : `js(${t.module}#${t.export})`;
+  t.kind === "sh"
+    ? `sh(${preview(t.command, 50)})`
+    : t.kind === "js"
+      ? `js(${t.module}#${t.export})`
+      : `py(${t.module ?? t.file}:${t.function})`;
 
 export function printJob(out: Out, d: JobDetails): void {
   const j = d.job;
@@ -144,7 +148,9 @@ export function printJob(out: Out, d: JobDetails): void {
     const more = list.length > LISTED ? `, … and ${list.length - LISTED} more (--json lists them all)` : "";
     return shown.join(", ") + more || "-";
   };
-  out.write(fmt`job ${j.id} "${j.name}" in flow ${j.flowId} — ${paintState(out, j.state)}\n`);
+  out.write(
+    fmt`job ${j.id} "${j.name}"${j.label ? ` (${j.label})` : ""} in flow ${j.flowId} — ${paintState(out, j.state)}\n`,
+  );
   out.write(fmt`  tasks: ${j.tasks.map(taskLabel).join(", ")}\n`);
   out.write(`  parents: ${links(d.parents)}\n`);
   out.write(`  children: ${links(d.children)}\n`);

@@ -207,6 +207,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ),
       category: list("--category <names>", "only jobs of these categories", name),
       run: value("--run <id>", "run exactly this reserved run (what a reservation-mode pilot does)", id),
+      flow: list("--flow <ids>", "only jobs of these flows (comma-separated or repeated)", id),
       quiet: flag("-q, --quiet", "no progress display"),
       json: flag("--json", "print the summary as JSON"),
     },

@@ -377,9 +377,13 @@ export async function updateJobs(
 async function checkReferences(ops: StoreOps, j: Job, inputs: Job["inputs"]): Promise<void> {
   const refs = findReferences(inputs);
   if (refs.length === 0) return;
-  const ancestors = new Set((await ops.getJobs(await ops.ancestorsOf([j.id]))).map((a) => a.name));
+  // ancestors in other flows (cross-flow references) are named "<flow>/<job>"
+  const key = (flow: number, name: string) => (flow === j.flowId ? name : `${flow}/${name}`);
+  const ancestors = new Set(
+    (await ops.getJobs(await ops.ancestorsOf([j.id]))).map((a) => key(a.flowId, a.name)),
+  );
   const bad: Issue[] = refs
-    .filter((r) => !ancestors.has(r.job))
+    .filter((r) => !ancestors.has(key(r.flow ?? j.flowId, r.job)))
     .map((r) => ({
       job: j.name,
       field: r.at,

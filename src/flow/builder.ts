@@ -16,7 +16,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getCallSites } from "node:util";
 import type { TaskContext } from "../exec/js-task.ts";
-import type { JsonObject, JsonValue } from "../model/json.ts";
+import { type JsonObject, parseJson, stringifyJson } from "../model/json.ts";
 import type { Resources } from "../model/resources.ts";
 import type { FlowSpec } from "../model/types.ts";
 import { flowSpecFromObject } from "./parse.ts";
@@ -58,7 +58,25 @@ export interface JsTaskDef<F extends TaskFn = TaskFn> {
   /** Type only. Never set. */
   readonly __fn?: F;
 }
-export type TaskDef = ShTaskDef | JsTaskDef;
+export interface PyTaskDef {
+  py: string;
+  name?: string;
+  env?: Record<string, string>;
+}
+export type TaskDef = ShTaskDef | JsTaskDef | PyTaskDef;
+
+/**
+ * A py task: `py("pkg.mod", "fn")` imports pkg.mod on the compute node; a .py path or file URL
+ * (`py(new URL("./tasks.py", import.meta.url), "fn")`) is copied into the bundle.
+ */
+export function py(
+  target: string | URL,
+  functionName: string,
+  options: { name?: string; env?: Record<string, string> } = {},
+): PyTaskDef {
+  const where = target instanceof URL || target.startsWith("file:") ? fileURLToPath(target) : target;
+  return { py: `${where}:${functionName}`, ...options };
+}
 
 const THIS_FILE = import.meta.url;
 
@@ -111,6 +129,7 @@ export function sh(
 export interface JobDef<F extends TaskFn = TaskFn> {
   sh?: string;
   js?: JsTaskDef<F> | string;
+  py?: PyTaskDef | string;
   tasks?: TaskDef[];
   /** Jobs that must complete first; jobs whose outputs `inputs` reference are added by themselves. */
   parents?: (JobHandle | string)[];
@@ -161,7 +180,7 @@ export class FlowBuilder {
   }
 
   job<F extends TaskFn = TaskFn>(name: string, def: JobDef<F>): JobHandle<OutputOf<F>> {
-    const { parents, js: jsDef, tasks, ...rest } = def;
+    const { parents, js: jsDef, py: pyDef, tasks, ...rest } = def;
     const given = (parents ?? []).map((p) => (typeof p === "string" ? p : p.name));
     const all = new Set(given);
     // jobflow's rule: a job whose inputs read another job's output runs after it (a reference
@@ -179,6 +198,7 @@ export class FlowBuilder {
       name,
       ...rest,
       ...(jsDef === undefined ? {} : { js: resolveJs(typeof jsDef === "string" ? jsDef : jsDef.js) }),
+      ...(pyDef === undefined ? {} : { py: typeof pyDef === "string" ? pyDef : pyDef.py }),
       ...(tasks ? { tasks: tasks.map((t) => ("js" in t ? { ...t, js: resolveJs(t.js) } : t)) } : {}),
       ...(all.size > 0 ? { parents: [...all] } : {}),
     });
@@ -201,9 +221,8 @@ export class FlowBuilder {
 
   /** Validate and return the spec. Throws ValidationError naming the job and field. */
   build(): FlowSpec {
-    const raw = JSON.parse(
-      JSON.stringify({ name: this.#name, metadata: this.#metadata, jobs: this.#jobs }),
-    ) as JsonValue;
+    // a copy through JSON text, with the RawNumbers of floatJson kept (model/json.ts)
+    const raw = parseJson(stringifyJson({ name: this.#name, metadata: this.#metadata, jobs: this.#jobs }));
     return flowSpecFromObject(raw, { source: `flow "${this.#name}" (builder)`, baseDir: this.#base });
   }
 }

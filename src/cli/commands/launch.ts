@@ -18,6 +18,7 @@ export interface LaunchFlags {
   category?: string[];
   run?: number;
   quiet?: boolean;
+  flow?: number[];
   json?: boolean;
 }
 
@@ -59,6 +60,7 @@ export async function launch(ctx: CliContext, o: LaunchFlags): Promise<number> {
       ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
       ...(o.category ? { categories: o.category } : {}),
       ...(o.run !== undefined ? { runId: o.run } : {}),
+      ...(o.flow ? { flowIds: o.flow } : {}),
       stop: stop.signal,
       abort: abort.signal,
     });

@@ -47,7 +47,7 @@ export function jobBody(d: JobDetails, texts: { inputs: string; outputs: string 
   <dt>children</dt><dd>${links(d.children)}</dd>
   <dt>launch directory</dt><dd><code id="launch-dir">${latest?.launchDir ?? "-"}</code></dd>
   <dt>resources</dt><dd><code>${JSON.stringify(j.resources)}</code></dd>
-  <dt>tasks</dt><dd>${j.tasks.map((t, i) => html`<div><span class="muted">${i}</span> <code>${t.kind === "sh" ? t.command : `${t.module}#${t.export}`}</code></div>`)}</dd>
+  <dt>tasks</dt><dd>${j.tasks.map((t, i) => html`<div><span class="muted">${i}</span> <code>${t.kind === "sh" ? t.command : t.kind === "js" ? `${t.module}#${t.export}` : `${t.module ?? t.file}:${t.function}`}</code></div>`)}</dd>
   ${j.recovery ? html`<dt>recovery</dt><dd>resumes at task ${j.recovery.startTask} (${j.recovery.dirMode})</dd>` : ""}
 </dl>
 <h2>Inputs</h2>
