@@ -71,6 +71,12 @@ def _on_missing(job: Any) -> str:
 
 
 def _check_importable(job: Any) -> None:
+    function = getattr(job.function, "original", job.function)
+    if "<locals>" in getattr(function, "__qualname__", ""):
+        raise ValueError(
+            f"job {job.name!r}: its function is defined inside another function, which a compute node "
+            "cannot import; define it at the top level of a module"
+        )
     module = getattr(job.function, "__module__", None)
     if module == "__main__":
         raise ValueError(

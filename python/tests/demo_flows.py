@@ -175,3 +175,18 @@ def demo_flow() -> Flow:
         name="demo",
     )
     return outer
+
+
+@job
+def halt() -> Response:
+    return Response(stop_jobflow=True)
+
+
+@job
+def is_none(x) -> bool:
+    return x is None
+
+
+@job
+def boom() -> float:
+    return 1 / 0
