@@ -5,7 +5,7 @@
  * nothing required is silently skipped in CI.
  */
 
-export type Component = "postgres" | "slurm" | "sge" | "pbs-wrappers" | "netns";
+export type Component = "postgres" | "slurm" | "sge" | "pbs-wrappers" | "netns" | "python";
 
 const HOW: Record<Component, string> = {
   postgres: "set FERRY_TEST_PG_URL=postgres://user@host:port/db (bash .ci/run does)",
@@ -14,6 +14,8 @@ const HOW: Record<Component, string> = {
   "pbs-wrappers":
     "run scripts/ci/slurm.sh (it unpacks the slurm-wlm-torque wrappers into /opt/slurm-torque/bin) and set FERRY_TEST_PBS_WRAPPERS=1",
   netns: "run as root where `ip netns`/`unshare -n` are permitted and set FERRY_TEST_NETNS=1",
+  python:
+    "build the pinned venv with `bash scripts/ci/python.sh` and set FERRY_TEST_PYTHON to the python it prints",
 };
 
 const ENV: Record<Component, string> = {
@@ -22,6 +24,7 @@ const ENV: Record<Component, string> = {
   sge: "FERRY_TEST_SGE",
   "pbs-wrappers": "FERRY_TEST_PBS_WRAPPERS",
   netns: "FERRY_TEST_NETNS",
+  python: "FERRY_TEST_PYTHON",
 };
 
 export function componentEnabled(name: Component): boolean {
