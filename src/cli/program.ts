@@ -18,6 +18,7 @@ import { EXIT } from "./exit-codes.ts";
 import { json } from "./output.ts";
 import * as print from "./print.ts";
 import { registerControlCommands } from "./program-control.ts";
+import { registerImportCommands } from "./program-import.ts";
 import { registerOfflineCommands } from "./program-offline.ts";
 import { addSelectorOptions, filterFromOptions } from "./selectors.ts";
 
@@ -201,5 +202,6 @@ export function buildProgram(io: ProgramIO): Command {
 
   registerControlCommands(program, run);
   registerOfflineCommands(program, run, io.setExitCode);
+  registerImportCommands(program, run);
   return program;
 }
