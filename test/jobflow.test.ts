@@ -43,7 +43,10 @@ function project(): string {
     python: process.env.FERRY_TEST_PYTHON,
     env: { PYTHONPATH: PY_TESTS },
   };
-  writeFileSync(join(dir, "ferry.yaml"), JSON.stringify({ workers: { local }, defaults: { worker: "local" } }));
+  writeFileSync(
+    join(dir, "ferry.yaml"),
+    JSON.stringify({ workers: { local }, defaults: { worker: "local" } }),
+  );
   return dir;
 }
 
@@ -86,7 +89,16 @@ describe("jobflow flows through ferry", { skip: skipUnless("python") }, () => {
     const dir = project();
     const c = await compare("demo", dir);
     sameOutputs(c);
-    for (const key of ["numbers#1", "combine#1", "square_0#1", "add_squares#1", "store_inputs#2", "detour_note#1", "addition_square#1", "total_of_blob#1"]) {
+    for (const key of [
+      "numbers#1",
+      "combine#1",
+      "square_0#1",
+      "add_squares#1",
+      "store_inputs#2",
+      "detour_note#1",
+      "addition_square#1",
+      "total_of_blob#1",
+    ]) {
       assert.ok(c.keys.includes(key), `${key} ran (keys: ${c.keys.join(", ")})`);
     }
     assert.ok(!c.keys.includes("never_runs#1"), "stop_children stopped the stopper's child");
@@ -113,10 +125,21 @@ describe("jobflow flows through ferry", { skip: skipUnless("python") }, () => {
     const c = await compare("elastic", dir);
     sameOutputs(c);
     const fit = c.ferry["fit_elastic_tensor#1"] as { derived_properties: { k_vrh: number; g_vrh: number } };
-    assert.ok(Math.abs(fit.derived_properties.k_vrh - 130.096) < 0.01, `k_vrh ${fit.derived_properties.k_vrh}`);
-    assert.ok(Math.abs(fit.derived_properties.g_vrh - 53.592) < 0.01, `g_vrh ${fit.derived_properties.g_vrh}`);
+    assert.ok(
+      Math.abs(fit.derived_properties.k_vrh - 130.096) < 0.01,
+      `k_vrh ${fit.derived_properties.k_vrh}`,
+    );
+    assert.ok(
+      Math.abs(fit.derived_properties.g_vrh - 53.592) < 0.01,
+      `g_vrh ${fit.derived_properties.g_vrh}`,
+    );
     const rows = await jobs(dir, c.flowId);
-    assert.ok(rows.every((j) => j.state === "COMPLETED"), rows.map((j) => `${j.label}:${j.state}`).join(" "));
-    process.stdout.write(`# elastic: jobflow ${c.seconds.jobflow} s, ferry ${c.seconds.ferry} s (${rows.length} jobs)\n`);
+    assert.ok(
+      rows.every((j) => j.state === "COMPLETED"),
+      rows.map((j) => `${j.label}:${j.state}`).join(" "),
+    );
+    process.stdout.write(
+      `# elastic: jobflow ${c.seconds.jobflow} s, ferry ${c.seconds.ferry} s (${rows.length} jobs)\n`,
+    );
   });
 });
