@@ -52,8 +52,11 @@ function pytest() {
     return 0;
   }
   // pytest exits 5 when it collected no test: a failure here, since the suite exists
+  // the bridge's run_locally tests drive this checkout's ferry
+  const ferryBin = `"${process.execPath}" "${join(import.meta.dirname, "..", "src", "cli", "main.ts")}"`;
   const r = spawnSync(python, ["-m", "pytest", "-q", "-p", "no:cacheprovider", "python/tests"], {
     stdio: "inherit",
+    env: { ...process.env, FERRY_BIN: process.env.FERRY_BIN ?? ferryBin },
   });
   return r.status === 0 ? 0 : 1;
 }

@@ -1,0 +1,41 @@
+"""run_locally through the real ferry CLI (FERRY_BIN; `npm test` sets it to this checkout's)."""
+
+import os
+import shutil
+
+import pytest
+from jobflow import Flow, Response
+
+from demo_flows import square, square_all, stopper, echo
+from ferry_jobflow import FerryStore, run_locally
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("FERRY_BIN") and not shutil.which("ferry"),
+    reason="needs ferry: set FERRY_BIN (npm test does) or put ferry on PATH",
+)
+
+
+def test_run_locally_returns_jobflows_shape_and_follows_replacements(tmp_path):
+    a = square(3.0)
+    s = square_all([a.output, 2.0])
+    stopped = stopper(a.output)
+    never = echo(x=stopped.output)
+    flow = Flow([a, s, stopped, never])
+    responses = run_locally(flow, root_dir=tmp_path / "project")
+    assert isinstance(responses[a.uuid][1], Response)
+    assert responses[a.uuid][1].output == 9.0
+    # the replaced job's own output (None) at index 1, its replacement's at index 2
+    assert responses[s.uuid][1].output is None and responses[s.uuid][2].output == 85.0
+    assert never.uuid not in responses
+    store = FerryStore(tmp_path / "project")
+    assert store.get_output(s.uuid) == 85.0 and store.get_output(s.uuid, which="first") is None
+    assert store.get_output(s.uuid, which="all") == [None, 85.0]
+    with pytest.raises(ValueError, match="has no outputs"):
+        store.get_output(never.uuid)
+
+
+def test_ensure_success_raises_when_a_job_failed():
+    from demo_flows import boom
+
+    with pytest.raises(RuntimeError, match="did not finish running successfully"):
+        run_locally(Flow([boom()]), ensure_success=True)
