@@ -5,7 +5,7 @@
  * *problem* to report and retry — never a verdict on the job.
  */
 import type { JsonObject, JsonValue } from "../model/json.ts";
-import { isPlainObject } from "../model/json.ts";
+import { isPlainObject, parseJson } from "../model/json.ts";
 import type { Checkpoint, Recovery, RunError, Task } from "../model/types.ts";
 import type { Transport } from "../transport/types.ts";
 import { bundlePaths } from "./layout.ts";
@@ -44,7 +44,7 @@ async function readJson<T>(t: Transport, file: string, problems: string[]): Prom
   }
   if (text === null) return null;
   try {
-    return JSON.parse(text) as T;
+    return parseJson(text) as T;
   } catch (e) {
     problems.push(`cannot parse ${file}: ${(e as Error).message}`);
     return null;
@@ -257,7 +257,7 @@ async function describeFailure(
       reason: walltime ? "walltime" : "signal",
     };
   }
-  if (task?.kind === "js" && i !== null) {
+  if ((task?.kind === "js" || task?.kind === "py") && i !== null) {
     const err = await readJson<{ message?: string; stack?: string }>(t, p.task(i).error, []);
     if (err) {
       return {
@@ -274,7 +274,9 @@ async function describeFailure(
     result.exitCode === 127
       ? task?.kind === "js"
         ? ": node was not found on the compute node (set the worker's node: option)"
-        : ": command not found"
+        : task?.kind === "py"
+          ? ": python was not found on the compute node (set the worker's python: option)"
+          : ": command not found"
       : result.exitCode === 137
         ? ": killed (SIGKILL; out of memory?)"
         : "";

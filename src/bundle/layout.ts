@@ -11,6 +11,8 @@
  *     env.sh                      FERRY_IN_<key> variables and the worker's environment, quoted
  *     run.sh                      the POSIX wrapper, which is also the batch script
  *     worker.mjs                  js tasks and ferry's worker runtime, bundled by esbuild
+ *     ferry_py.py                 the runner of py tasks (exec/ferry_py.py, standard library only)
+ *     py/<i>/<name>.py            the file of py task i given as a path (copied from the login side)
  *     started.json                {runId, at, host, pid, schedulerJobId}
  *     heartbeat                   epoch seconds, rewritten every heartbeatSeconds
  *     checkpoint.json             {runId, task, at}: written before each task
@@ -20,12 +22,12 @@
  *     tasks/<i>/stdout|stderr     each task's output streams
  *     tasks/<i>/output.json       the task's output ($FERRY_OUTPUTS; js: its return value)
  *     tasks/<i>/action.json       the task's action ($FERRY_ACTION)
- *     tasks/<i>/error.json        js tasks: {message, stack} of the exception
+ *     tasks/<i>/error.json        js and py tasks: {name, message, stack} of the exception
  *     tasks/<i>/stop              created to skip the remaining tasks ($FERRY_STOP)
  *
  * Times written by the wrapper are epoch seconds (POSIX `date +%s`).
  */
-import { join } from "node:path";
+import { join, posix } from "node:path";
 
 export const PROTOCOL_VERSION = 1;
 export const PROTOCOL_DIR = "_ferry";
@@ -43,6 +45,7 @@ export function bundlePaths(launchDir: string) {
     env: join(dir, "env.sh"),
     script: join(dir, "run.sh"),
     worker: join(dir, "worker.mjs"),
+    pyRunner: join(dir, "ferry_py.py"),
     started: join(dir, "started.json"),
     heartbeat: join(dir, "heartbeat"),
     checkpoint: join(dir, "checkpoint.json"),
@@ -67,3 +70,8 @@ export function bundlePaths(launchDir: string) {
 }
 
 export type BundlePaths = ReturnType<typeof bundlePaths>;
+
+/** Where py task `index`'s file goes, relative to the protocol folder (posix: it is also a shell word). */
+export function pyFileInBundle(file: string, index: number): string {
+  return posix.join("py", String(index), posix.basename(file));
+}

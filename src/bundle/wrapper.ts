@@ -22,6 +22,7 @@
  */
 import type { Task } from "../model/types.ts";
 import { shQuote } from "../transport/quote.ts";
+import { pyFileInBundle } from "./layout.ts";
 
 export interface WrapperOptions {
   launchDir: string;
@@ -38,7 +39,11 @@ export interface WrapperOptions {
   directives: readonly string[];
   /** Shell lines from the worker's preRun, run before the tasks (module load …). */
   preRun?: string;
+  /** Shell lines from the job's own preRun, run after the worker's. */
+  jobPreRun?: string;
   node: string;
+  /** The python interpreter for py tasks (the worker's python option). */
+  python: string;
   ferryVersion: string;
 }
 
@@ -47,6 +52,13 @@ function taskLine(task: Task, index: number): string {
   const env = Object.entries(task.env ?? {})
     .map(([k, v]) => `export ${k}=${shQuote(v)}; `)
     .join("");
+  if (task.kind === "py") {
+    const where =
+      task.file !== undefined
+        ? `--file ${shQuote(pyFileInBundle(task.file, index))}`
+        : `--module ${shQuote(task.module!)}`;
+    return `    ${index}) ${env}exec "$FERRY_PYTHON" "$F/ferry_py.py" task ${index} ${where} --function ${shQuote(task.function)} ;;`;
+  }
   return `    ${index}) ${env}exec sh -c ${shQuote(task.command)} ;;`;
 }
 
@@ -64,11 +76,12 @@ FERRY_JOB_ID=${o.jobId}
 FERRY_FLOW_ID=${o.flowId}
 FERRY_JOB_NAME=${shQuote(o.jobName)}
 FERRY_NODE=\${FERRY_NODE:-${shQuote(o.node)}}
+FERRY_PYTHON=\${FERRY_PYTHON:-${shQuote(o.python)}}
 FERRY_HEARTBEAT_SECONDS=\${FERRY_HEARTBEAT_SECONDS:-${Math.round(o.heartbeatSeconds)}}
 FERRY_KILL_GRACE=\${FERRY_KILL_GRACE:-10}
 FERRY_START_TASK=${o.startTask}
 FERRY_TASK_COUNT=${o.tasks.length}
-export FERRY_LAUNCH_DIR FERRY_RUN_ID FERRY_JOB_ID FERRY_FLOW_ID FERRY_JOB_NAME FERRY_NODE
+export FERRY_LAUNCH_DIR FERRY_RUN_ID FERRY_JOB_ID FERRY_FLOW_ID FERRY_JOB_NAME FERRY_NODE FERRY_PYTHON
 F="$FERRY_LAUNCH_DIR/_ferry"
 export FERRY_INPUTS="$F/inputs.json"
 
@@ -117,7 +130,7 @@ if [ "$FERRY_HEARTBEAT_SECONDS" -gt 0 ] 2>/dev/null; then
   ( while sleep "$FERRY_HEARTBEAT_SECONDS"; do ferry_put heartbeat "$(ferry_now)"; done ) >/dev/null 2>&1 &
   FERRY_HB=$!
 fi
-${o.preRun ? `\n# worker preRun\n${o.preRun}\n` : ""}
+${o.preRun ? `\n# worker preRun\n${o.preRun}\n` : ""}${o.jobPreRun ? `\n# job preRun\n${o.jobPreRun}\n` : ""}
 ferry_run_task() {
   case $1 in
 ${o.tasks.map(taskLine).join("\n")}
@@ -167,17 +180,26 @@ exit "$FERRY_EXIT"
   return `${header.join("\n")}\n${body}`;
 }
 
-/** env.sh: every identifier-safe top-level input as FERRY_IN_<key>, then the worker's env. */
+/**
+ * Room for all FERRY_IN_ variables together: every exec of a task passes the whole environment,
+ * and Linux refuses an exec whose arguments and environment pass ARG_MAX (2 MiB with the
+ * default 8 MiB stack) with E2BIG — so inputs past this stay in inputs.json only.
+ */
+const INPUT_ENV_BUDGET = 256 * 1024;
+
+/** env.sh: identifier-safe top-level inputs as FERRY_IN_<key> (small ones), then the environment. */
 export function renderEnvFile(
   inputs: Record<string, unknown>,
   env: Readonly<Record<string, string>>,
 ): string {
   const lines = ["# inputs and environment of this run, quoted for sh (written by ferry)"];
+  let room = INPUT_ENV_BUDGET;
   for (const [key, value] of Object.entries(inputs)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) continue;
     const text = typeof value === "string" ? value : JSON.stringify(value);
-    // environment variables are limited (MAX_ARG_STRLEN = 128 KiB on Linux); big inputs stay in inputs.json
-    if (text.length > 64 * 1024) continue;
+    // one variable is limited too (MAX_ARG_STRLEN = 128 KiB on Linux); big inputs stay in inputs.json
+    if (text.length > 64 * 1024 || text.length > room) continue;
+    room -= text.length;
     lines.push(`export FERRY_IN_${key}=${shQuote(text)}`);
   }
   for (const [key, value] of Object.entries(env)) lines.push(`export ${key}=${shQuote(value)}`);

@@ -8,6 +8,7 @@ import type { Job, Recovery } from "../model/types.ts";
 import type { Transport } from "../transport/types.ts";
 import { buildWorkerBundle, hasJsTasks } from "./js-bundle.ts";
 import { bundlePaths, PROTOCOL_DIR, PROTOCOL_VERSION } from "./layout.ts";
+import { writePyFiles } from "./py-bundle.ts";
 import { renderEnvFile, renderWrapper } from "./wrapper.ts";
 
 export const FERRY_VERSION = "0.1.0";
@@ -16,7 +17,7 @@ export interface BundleSpec {
   launchDir: string;
   runId: number;
   attempt: number;
-  job: Pick<Job, "id" | "name" | "flowId" | "tasks">;
+  job: Pick<Job, "id" | "name" | "flowId" | "tasks"> & Partial<Pick<Job, "env" | "preRun">>;
   /** Inputs with every reference already resolved. */
   inputs: JsonObject;
   recovery: Recovery | null;
@@ -25,6 +26,8 @@ export interface BundleSpec {
   preRun?: string;
   env?: Readonly<Record<string, string>>;
   node: string;
+  /** The python for py tasks (default python3). */
+  python?: string;
   /** Where worker bundles are cached on the login side (null: no cache). */
   cacheDir: string | null;
   /** Copy the files of this directory into the new launch dir first (task-level rerun --copy-data). */
@@ -95,10 +98,12 @@ export async function writeBundle(t: Transport, spec: BundleSpec): Promise<Retur
   };
   await t.writeAtomic(paths.job, `${JSON.stringify(jobFile, null, 2)}\n`);
   await t.writeAtomic(paths.inputs, `${JSON.stringify(spec.inputs)}\n`);
-  await t.writeAtomic(paths.env, renderEnvFile(spec.inputs, spec.env ?? {}));
+  // the job's own env after the worker's: the job wins
+  await t.writeAtomic(paths.env, renderEnvFile(spec.inputs, { ...spec.env, ...spec.job.env }));
   if (hasJsTasks(spec.job.tasks)) {
     await t.writeAtomic(paths.worker, await buildWorkerBundle(spec.job.tasks, spec.cacheDir));
   }
+  await writePyFiles(t, paths, spec.job.tasks, startTask);
   const script = renderWrapper({
     launchDir: spec.launchDir,
     runId: spec.runId,
@@ -111,7 +116,9 @@ export async function writeBundle(t: Transport, spec: BundleSpec): Promise<Retur
     heartbeatSeconds: spec.heartbeatSeconds,
     directives: spec.directives ?? [],
     ...(spec.preRun ? { preRun: spec.preRun } : {}),
+    ...(spec.job.preRun ? { jobPreRun: spec.job.preRun } : {}),
     node: spec.node,
+    python: spec.python ?? "python3",
     ferryVersion: FERRY_VERSION,
   });
   await t.writeAtomic(paths.script, script, { mode: 0o755 });

@@ -117,9 +117,11 @@ function runLine(out: Out, r: Run): string {
 
 export function printJob(out: Out, d: JobDetails): void {
   const j = d.job;
-  out.write(`job ${j.id} "${j.name}" in flow ${j.flowId} — ${paintState(out, j.state)}\n`);
   out.write(
-    `  tasks: ${j.tasks.map((t) => (t.kind === "sh" ? `sh(${preview(t.command, 50)})` : `js(${t.module}#${t.export})`)).join(", ")}\n`,
+    `job ${j.id} "${j.name}"${j.label ? ` (${j.label})` : ""} in flow ${j.flowId} — ${paintState(out, j.state)}\n`,
+  );
+  out.write(
+    `  tasks: ${j.tasks.map((t) => (t.kind === "sh" ? `sh(${preview(t.command, 50)})` : t.kind === "js" ? `js(${t.module}#${t.export})` : `py(${t.module ?? t.file}:${t.function})`)).join(", ")}\n`,
   );
   out.write(
     `  parents: ${d.parents.map((p) => `${p.name}#${p.id} ${paintState(out, p.state)}`).join(", ") || "-"}\n`,

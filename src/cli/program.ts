@@ -162,6 +162,7 @@ export function buildProgram(io: ProgramIO): Command {
     .option("-c, --concurrency <n>", "jobs at once (default: the worker's concurrency)")
     .option("-w, --worker <name>", "the pull worker to launch for (default: the project's default)")
     .option("--category <names...>", "only jobs of these categories")
+    .option("--flow <ids...>", "only jobs of these flows")
     .option("--run <id>", "run exactly this reserved run (what a reservation-mode pilot does)")
     .option("-q, --quiet", "no progress display")
     .option("--json", "print the summary as JSON")

@@ -36,6 +36,11 @@ const commonWorker = {
     .describe("Environment for every task."),
   preRun: z.string().optional().describe("Shell lines run before the tasks (module load …)."),
   node: z.string().min(1).default("node").describe("The node binary on the compute side (js tasks only)."),
+  python: z
+    .string()
+    .min(1)
+    .default("python3")
+    .describe("The python interpreter on the compute side (py tasks only), e.g. /path/to/venv/bin/python."),
   heartbeatSeconds: seconds(60, "How often a running job's wrapper refreshes its heartbeat file."),
 };
 

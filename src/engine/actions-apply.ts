@@ -13,6 +13,7 @@ import type { StoreOps } from "../store/store.ts";
 import type { Checked } from "./actions-check.ts";
 import { type ActionContext, ActionError, type ActionResult } from "./actions-context.ts";
 import type { Plan, Scene } from "./actions-plan.ts";
+import { externalParents } from "./external-parents.ts";
 
 const NOT_STARTED = ["WAITING", "READY", "PAUSED"] as const;
 
@@ -77,6 +78,10 @@ async function insertNewJobs(
           priority: spec.priority,
           metadata: spec.metadata as JsonObject,
           allowFailedParents: spec.allowFailedParents,
+          label: spec.label,
+          env: spec.env,
+          preRun: spec.preRun,
+          onMissingReference: spec.onMissingReference,
           unfinishedParents: spec.parents.length,
           addedByRun: runId,
         })),
@@ -129,6 +134,16 @@ export async function applyPlan(
   const id = (name: string) => ids.get(name)!;
   const pair = ([p, c]: [string, string]): [number, number] => [id(p), id(c)];
   const newEdges = checked.insert.flatMap((n) => n.spec.parents.map((p) => pair([p, n.spec.name])));
+  const external = await externalParents(
+    tx,
+    checked.insert.map((n) => n.spec),
+  );
+  if (external.issues.length > 0) {
+    const i = external.issues[0]!;
+    const owner = checked.insert.find((n) => n.spec.name === i.job)!.owner;
+    throw new ActionError(`${owner.label}: job "${i.job}", field "${i.field}": ${i.message}`);
+  }
+  newEdges.push(...external.edges.map(([p, c]): [number, number] => [p, id(c)]));
   const links = await freshEdges(tx, plan.addEdges.map(pair));
   await tx.insertEdges([...newEdges, ...links]);
   const unlink = plan.removeEdges.map(pair);
@@ -138,7 +153,11 @@ export async function applyPlan(
   }
   for (const [p, c] of plan.removeEdges) note(id(c), `no longer waits for "${p}"`);
 
-  const recount = [...added, ...links.map(([, c]) => c), ...unlink.map(([, c]) => c)];
+  // children of stopped jobs that run once such parents end (onMissingReference "null")
+  const afterStopped = cancelled.length > 0 ? [...(await tx.childrenOf(cancelled)).values()].flat() : [];
+  const recount = [
+    ...new Set([...added, ...links.map(([, c]) => c), ...unlink.map(([, c]) => c), ...afterStopped]),
+  ];
   if (recount.length > 0) {
     await tx.recountParents(recount);
     await tx.demoteWaiting(recount, now);

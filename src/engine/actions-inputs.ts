@@ -6,7 +6,15 @@
  * the edit) would hand the child inputs nobody wrote.
  */
 import type { Action } from "../model/action.ts";
-import { isPlainObject, type JsonObject, type JsonValue } from "../model/json.ts";
+import {
+  cloneJson,
+  floatJson,
+  isFloatSpelled,
+  isPlainObject,
+  type JsonObject,
+  type JsonValue,
+  jsonNumber,
+} from "../model/json.ts";
 
 export class EditError extends Error {
   override name = "EditError";
@@ -20,7 +28,7 @@ function describe(v: JsonValue | undefined): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   if (isPlainObject(v)) return "an object";
-  return `a ${typeof v} (${JSON.stringify(v).slice(0, 40)})`;
+  return `a ${jsonNumber(v) !== null ? "number" : typeof v} (${JSON.stringify(v).slice(0, 40)})`;
 }
 
 function indexIn(arr: JsonValue[], part: string, at: string): number {
@@ -73,7 +81,7 @@ function write(c: Container, key: string, value: JsonValue, path: string): void 
 
 /** updateChildren: set top-level keys (values are copied, never shared between children). */
 export function updateInputs(inputs: JsonObject, update: JsonObject): JsonObject {
-  return { ...inputs, ...structuredClone(update) };
+  return { ...inputs, ...cloneJson(update) };
 }
 
 /** Run one operator at one path; errors name both. */
@@ -88,11 +96,11 @@ function at(op: string, path: string, fn: () => void): void {
 
 /** modifyChildren: set, unset, push, pushAll, inc — in that order. Throws EditError. */
 export function modifyInputs(inputs: JsonObject, mod: Modify): JsonObject {
-  const out = structuredClone(inputs);
+  const out = cloneJson(inputs);
   for (const [path, value] of Object.entries(mod.set ?? {})) {
     at("set", path, () => {
       const [c, key] = locate(out, path, true)!;
-      write(c, key, structuredClone(value), path);
+      write(c, key, cloneJson(value), path);
     });
   }
   for (const path of mod.unset ?? []) {
@@ -108,8 +116,8 @@ export function modifyInputs(inputs: JsonObject, mod: Modify): JsonObject {
     at(op, path, () => {
       const [c, key] = locate(out, path, true)!;
       const there = read(c, key, path);
-      if (there === undefined) write(c, key, structuredClone(values), path);
-      else if (Array.isArray(there)) there.push(...structuredClone(values));
+      if (there === undefined) write(c, key, cloneJson(values), path);
+      else if (Array.isArray(there)) there.push(...cloneJson(values));
       else throw new EditError(`it holds ${describe(there)}, not an array`);
     });
   for (const [path, value] of Object.entries(mod.push ?? {})) append("push", path, [value]);
@@ -118,9 +126,14 @@ export function modifyInputs(inputs: JsonObject, mod: Modify): JsonObject {
     at("inc", path, () => {
       const [c, key] = locate(out, path, true)!;
       const there = read(c, key, path);
+      const a = jsonNumber(there);
       if (there === undefined) write(c, key, by, path);
-      else if (typeof there === "number") write(c, key, there + by, path);
-      else throw new EditError(`it holds ${describe(there)}, not a number`);
+      else if (a === null) throw new EditError(`it holds ${describe(there)}, not a number`);
+      else {
+        // a float stays a float: 1.0 + 1 is 2.0, as in Python
+        const sum = a + jsonNumber(by)!;
+        write(c, key, isFloatSpelled(there) || isFloatSpelled(by) ? floatJson(sum) : sum, path);
+      }
     });
   }
   return out;

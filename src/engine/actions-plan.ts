@@ -65,7 +65,8 @@ export function fail(owner: TaskAction, message: string): never {
 
 function baseDirOf(ctx: ActionContext, task: number): string | null {
   const t = ctx.job.tasks[task];
-  return t?.kind === "js" ? dirname(t.module) : null;
+  if (t?.kind === "js") return dirname(t.module);
+  return t?.kind === "py" && t.file !== undefined ? dirname(t.file) : null;
 }
 
 function collectEditRefs(plan: Plan, owner: TaskAction, field: string, values: JsonValue[], self: string) {
@@ -76,7 +77,12 @@ function collectEditRefs(plan: Plan, owner: TaskAction, field: string, values: J
     } catch (e) {
       fail(owner, `${field}: ${(e as Error).message}`);
     }
-    for (const r of refs) if (r.job !== self && !plan.editRefs.has(r.job)) plan.editRefs.set(r.job, owner);
+    for (const r of refs) {
+      // the children would not wait for a job of another flow: refuse rather than fail them later
+      if (r.flow !== undefined)
+        fail(owner, `${field}: an input edit cannot reference "${r.job}" of flow ${r.flow} (another flow)`);
+      if (r.job !== self && !plan.editRefs.has(r.job)) plan.editRefs.set(r.job, owner);
+    }
   }
 }
 

@@ -88,7 +88,10 @@ export function renameReferences(value: JsonValue, rename: (job: string) => stri
   }
   if (Array.isArray(value)) return value.map((v) => renameReferences(v, rename));
   if (isPlainObject(value)) {
-    if (typeof value.$ref === "string") return { ...value, $ref: rename(value.$ref) };
+    // a literal is data, and a job of another flow keeps its name
+    if ("$literal" in value) return value;
+    if (typeof value.$ref === "string")
+      return value.flow !== undefined ? value : { ...value, $ref: rename(value.$ref) };
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renameReferences(v, rename)]));
   }
   return value;

@@ -3,8 +3,10 @@
  * in one transaction, so an invalid or interrupted add leaves nothing behind.
  */
 import { checkJsTasks } from "../bundle/js-bundle.ts";
-import type { FlowSpec } from "../model/types.ts";
+import { ValidationError } from "../model/errors.ts";
+import type { FlowSpec, JobSpec } from "../model/types.ts";
 import type { Store, StoreOps } from "../store/store.ts";
+import { externalParents } from "./external-parents.ts";
 
 export interface AddedFlow {
   flowId: number;
@@ -36,40 +38,57 @@ export async function addFlows(
   });
 }
 
-/** Insert one validated flow spec inside the caller's transaction. */
+/**
+ * Insert one validated flow spec inside the caller's transaction. References to jobs of other
+ * flows are checked here (they must exist) and become edges from those jobs.
+ */
 export async function insertFlowSpec(tx: StoreOps, spec: FlowSpec, now: number): Promise<AddedFlow> {
-  {
-    const flowId = await tx.insertFlow(spec.name, spec.metadata, now);
-    const ids = await tx.insertJobs(
-      flowId,
-      spec.jobs.map((j) => ({
-        name: j.name,
-        state: j.parents.length === 0 ? "READY" : "WAITING",
-        tasks: j.tasks,
-        inputs: j.inputs,
-        resources: j.resources,
-        worker: j.worker,
-        category: j.category,
-        priority: j.priority,
-        metadata: j.metadata,
-        allowFailedParents: j.allowFailedParents,
-        unfinishedParents: j.parents.length,
-      })),
-      now,
-    );
-    await tx.insertEdges(
-      spec.jobs.flatMap((j) => j.parents.map((p) => [ids.get(p)!, ids.get(j.name)!] as const)),
-    );
-    await tx.insertEvents(
-      spec.jobs.map((j) => ({
-        jobId: ids.get(j.name)!,
-        runId: null,
-        from: null,
-        to: j.parents.length === 0 ? "READY" : "WAITING",
-        reason: "added",
-      })),
-      now,
-    );
-    return { flowId, name: spec.name, jobIds: Object.fromEntries(ids) };
+  const external = await externalParents(tx, spec.jobs, spec.source);
+  if (external.issues.length > 0)
+    throw new ValidationError(`invalid flow${spec.source ? ` in ${spec.source}` : ""}`, external.issues);
+  const linked = new Set(external.edges.map(([, child]) => child));
+  const first = (j: JobSpec) => (j.parents.length === 0 && !linked.has(j.name) ? "READY" : "WAITING");
+  const flowId = await tx.insertFlow(spec.name, spec.metadata, now);
+  const ids = await tx.insertJobs(
+    flowId,
+    spec.jobs.map((j) => ({
+      name: j.name,
+      state: first(j),
+      tasks: j.tasks,
+      inputs: j.inputs,
+      resources: j.resources,
+      worker: j.worker,
+      category: j.category,
+      priority: j.priority,
+      metadata: j.metadata,
+      allowFailedParents: j.allowFailedParents,
+      label: j.label,
+      env: j.env,
+      preRun: j.preRun,
+      onMissingReference: j.onMissingReference,
+      unfinishedParents: j.parents.length,
+    })),
+    now,
+  );
+  await tx.insertEdges([
+    ...spec.jobs.flatMap((j) => j.parents.map((p) => [ids.get(p)!, ids.get(j.name)!] as const)),
+    ...external.edges.map(([parent, child]) => [parent, ids.get(child)!] as const),
+  ]);
+  await tx.insertEvents(
+    spec.jobs.map((j) => ({
+      jobId: ids.get(j.name)!,
+      runId: null,
+      from: null,
+      to: first(j),
+      reason: "added",
+    })),
+    now,
+  );
+  if (linked.size > 0) {
+    // other flows' parents may have completed already
+    const children = [...linked].map((n) => ids.get(n)!);
+    await tx.recountParents(children);
+    await tx.promoteReady(children, now);
   }
+  return { flowId, name: spec.name, jobIds: Object.fromEntries(ids) };
 }

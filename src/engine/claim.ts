@@ -20,6 +20,8 @@ export interface ClaimRequest {
   leaseMs: number | null;
   host: string | null;
   jobIds?: readonly number[];
+  /** Only jobs of these flows (`ferry launch --flow`). */
+  flowIds?: readonly number[];
 }
 
 export interface ClaimedRun {
@@ -56,6 +58,7 @@ export async function claimRuns(store: Store, req: ClaimRequest, now = Date.now(
       host: req.host,
       now,
       ...(req.jobIds ? { jobIds: req.jobIds } : {}),
+      ...(req.flowIds ? { flowIds: req.flowIds } : {}),
     });
     const runs = new Map((await tx.getRuns(got.map((g) => g.runId))).map((r) => [r.id, r]));
     const result: ClaimResult = { claimed: [], failed: [] };
@@ -144,13 +147,17 @@ export async function claimReserved(
  * Is there work a launcher of this worker could still do, now or later? `active` counts live
  * pull runs only (other launchers', and reserved ones waiting for their pilot): their completion
  * may release children. Offline jobs are not counted — they finish only when someone runs
- * `ferry offline recover`, and a launcher waiting for them would never stop.
+ * `ferry offline recover`, and a launcher waiting for them would never stop. With `flowIds`
+ * (`launch --flow`), only jobs and runs of those flows count.
  */
 export async function pendingWork(
   store: Store,
   worker: { name: string; categories: readonly string[] },
+  flowIds?: readonly number[],
 ): Promise<{ ready: number; active: number }> {
-  const ready = await store.countClaimable(worker.name, worker.categories);
-  const active = (await store.findRuns({ states: ACTIVE_RUN_STATES, modes: ["pull"] })).length;
+  const ready = await store.countClaimable(worker.name, worker.categories, flowIds);
+  const active = (
+    await store.findRuns({ states: ACTIVE_RUN_STATES, modes: ["pull"], ...(flowIds ? { flowIds } : {}) })
+  ).length;
   return { ready, active };
 }

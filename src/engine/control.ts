@@ -268,9 +268,13 @@ export async function updateJobs(
     for (const j of take) {
       const fields = applyEdits(j, edits);
       if (fields.inputs) {
-        const ancestors = new Set((await tx.getJobs(await tx.ancestorsOf([j.id]))).map((a) => a.name));
+        // ancestors in other flows (cross-flow references) are named "<flow>/<job>"
+        const key = (flow: number, name: string) => (flow === j.flowId ? name : `${flow}/${name}`);
+        const ancestors = new Set(
+          (await tx.getJobs(await tx.ancestorsOf([j.id]))).map((a) => key(a.flowId, a.name)),
+        );
         const bad: Issue[] = findReferences(fields.inputs)
-          .filter((r) => !ancestors.has(r.job))
+          .filter((r) => !ancestors.has(key(r.flow ?? j.flowId, r.job)))
           .map((r) => ({
             job: j.name,
             field: r.at,

@@ -16,6 +16,9 @@ export class InputsError extends Error {
   override name = "InputsError";
 }
 
+/** The referenced job ended without an output (FAILED or CANCELLED): null for onMissingReference "null". */
+class EndedWithoutOutput extends InputsError {}
+
 /** Longest chain of replacements followed (a loop is reported long before this). */
 const MAX_FORWARDS = 64;
 
@@ -59,8 +62,12 @@ function lookupOutput(found: Found, flowId: number, name: string): JsonValue | n
     const j = found.get(current);
     const what = chain.length === 0 ? `"${name}"` : `"${name}" (replaced by "${current}")`;
     if (!j) throw new InputsError(`reference to ${what}: no such job in flow ${flowId}`);
-    if (j.state !== "COMPLETED")
-      throw new InputsError(`reference to ${what}: it is ${j.state}, not COMPLETED, so it has no output`);
+    if (j.state !== "COMPLETED") {
+      const message = `reference to ${what}: it is ${j.state}, not COMPLETED, so it has no output`;
+      throw j.state === "FAILED" || j.state === "CANCELLED"
+        ? new EndedWithoutOutput(message)
+        : new InputsError(message);
+    }
     const next = replacedBy(j.outputs);
     if (!next) {
       // the markers' paths, innermost first: a's marker path applies to the output a points to
@@ -104,14 +111,32 @@ export async function replacementOutput(
   }
 }
 
+/**
+ * The job's inputs with every reference resolved (references to other flows included) and every
+ * {"$literal": …} replaced by its content. With onMissingReference "null", a reference to a
+ * FAILED or CANCELLED job, or to a path its output does not have, gives null.
+ */
 export async function resolveInputs(store: StoreOps, job: Job): Promise<JsonObject> {
-  const refs = findReferences(job.inputs);
-  const names = [...new Set(refs.map((r) => r.job))];
-  const found = await outputsFollowingReplacements(store, job.flowId, names);
-  const lookup = (name: string) => lookupOutput(found, job.flowId, name);
+  const names = new Map<number, Set<string>>();
+  for (const r of findReferences(job.inputs)) {
+    const flow = r.flow ?? job.flowId;
+    names.set(flow, (names.get(flow) ?? new Set()).add(r.job));
+  }
+  const found = new Map<number, Found>();
+  for (const [flow, list] of names)
+    found.set(flow, await outputsFollowingReplacements(store, flow, [...list]));
+  const nullable = job.onMissingReference === "null";
+  const lookup = (name: string, flow = job.flowId) => {
+    try {
+      return lookupOutput(found.get(flow)!, flow, name);
+    } catch (e) {
+      if (nullable && e instanceof EndedWithoutOutput) return null;
+      throw e;
+    }
+  };
   let inputs: JsonObject;
   try {
-    inputs = resolveReferences(job.inputs, lookup) as JsonObject;
+    inputs = resolveReferences(job.inputs, lookup, { missing: nullable ? "null" : "fail" }) as JsonObject;
   } catch (e) {
     throw e instanceof InputsError ? e : new InputsError((e as Error).message);
   }

@@ -7,7 +7,7 @@
  */
 import { findReferences } from "../flow/references.ts";
 import { type Issue, UsageError, ValidationError } from "../model/errors.ts";
-import { isPlainObject, type JsonObject, type JsonValue } from "../model/json.ts";
+import { cloneJson, isPlainObject, type JsonObject, type JsonValue, parseJson } from "../model/json.ts";
 import { RESOURCE_KEYS, type Resources, resourcesSchema } from "../model/resources.ts";
 import { didYouMean } from "../model/suggest.ts";
 import type { Job } from "../model/types.ts";
@@ -24,7 +24,7 @@ export function parseSets(pairs: readonly string[]): JobEdits {
     const text = pair.slice(eq + 1);
     let value: JsonValue;
     try {
-      value = JSON.parse(text) as JsonValue;
+      value = parseJson(text);
     } catch {
       value = text;
     }
@@ -62,7 +62,7 @@ export function applyEdits(job: Job, edits: JobEdits): EditedFields {
         issues.push({ job: job.name, field: path, message: "priority must be a number" });
       else out.priority = value;
     } else if (root === "inputs" && rest.length > 0) {
-      out.inputs ??= structuredClone(job.inputs);
+      out.inputs ??= cloneJson(job.inputs);
       setPath(out.inputs, rest, value);
     } else if (root === "resources" && rest.length === 1) {
       out.resources ??= { ...job.resources };

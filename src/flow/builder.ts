@@ -9,7 +9,7 @@
  *   await ferry.addFlow(f.build());
  */
 import { fileURLToPath } from "node:url";
-import type { JsonObject, JsonValue } from "../model/json.ts";
+import { type JsonObject, parseJson, stringifyJson } from "../model/json.ts";
 import type { Resources } from "../model/resources.ts";
 import type { FlowSpec } from "../model/types.ts";
 import { flowSpecFromObject } from "./parse.ts";
@@ -24,7 +24,25 @@ export interface JsTaskDef {
   js: string;
   name?: string;
 }
-export type TaskDef = ShTaskDef | JsTaskDef;
+export interface PyTaskDef {
+  py: string;
+  name?: string;
+  env?: Record<string, string>;
+}
+export type TaskDef = ShTaskDef | JsTaskDef | PyTaskDef;
+
+/**
+ * A py task: `py("pkg.mod", "fn")` imports pkg.mod on the compute node; a .py path or file URL
+ * (`py(new URL("./tasks.py", import.meta.url), "fn")`) is copied into the bundle.
+ */
+export function py(
+  target: string | URL,
+  functionName: string,
+  options: { name?: string; env?: Record<string, string> } = {},
+): PyTaskDef {
+  const where = target instanceof URL || target.startsWith("file:") ? fileURLToPath(target) : target;
+  return { py: `${where}:${functionName}`, ...options };
+}
 
 /** A js task: an exported function of a module (a path, or a file URL such as `new URL("./t.ts", import.meta.url)`). */
 export function js(module: string | URL, exportName = "default", name?: string): JsTaskDef {
@@ -42,6 +60,7 @@ export function sh(
 export interface JobDef {
   sh?: string;
   js?: JsTaskDef | string;
+  py?: PyTaskDef | string;
   tasks?: TaskDef[];
   parents?: (JobHandle | string)[];
   inputs?: Record<string, unknown>;
@@ -75,11 +94,12 @@ export class FlowBuilder {
   }
 
   job(name: string, def: JobDef): JobHandle {
-    const { parents, js: jsDef, ...rest } = def;
+    const { parents, js: jsDef, py: pyDef, ...rest } = def;
     this.#jobs.push({
       name,
       ...rest,
       ...(jsDef === undefined ? {} : { js: typeof jsDef === "string" ? jsDef : jsDef.js }),
+      ...(pyDef === undefined ? {} : { py: typeof pyDef === "string" ? pyDef : pyDef.py }),
       ...(parents ? { parents: parents.map((p) => (typeof p === "string" ? p : p.name)) } : {}),
     });
     return new JobHandle(name);
@@ -87,9 +107,8 @@ export class FlowBuilder {
 
   /** Validate and return the spec. Throws ValidationError naming the job and field. */
   build(): FlowSpec {
-    const raw = JSON.parse(
-      JSON.stringify({ name: this.#name, metadata: this.#metadata, jobs: this.#jobs }),
-    ) as JsonValue;
+    // a copy through JSON text, with the RawNumbers of floatJson kept (model/json.ts)
+    const raw = parseJson(stringifyJson({ name: this.#name, metadata: this.#metadata, jobs: this.#jobs }));
     return flowSpecFromObject(raw, { source: `flow "${this.#name}" (builder)`, baseDir: process.cwd() });
   }
 }

@@ -102,14 +102,14 @@ test("unknown keys: job, resources (with suggestion) and task kinds", () => {
   const issues = issuesOf(
     file(
       "keys.yaml",
-      `${base}  - name: b\n    paretns: [a]\n    resources: {wallclock: 1h}\n    tasks:\n      - {py: "x.f"}\n`,
+      `${base}  - name: b\n    paretns: [a]\n    resources: {wallclock: 1h}\n    tasks:\n      - {rb: "x.f"}\n`,
     ),
   );
   const byField = Object.fromEntries(issues.map((i) => [i.field, i]));
   assert.match(byField.paretns!.message, /unknown key "paretns" \(did you mean "parents"\?\)/);
   assert.equal(byField.paretns!.job, "b");
   assert.match(byField["resources.wallclock"]!.message, /unknown key "wallclock"/);
-  assert.match(byField["tasks[0].py"]!.message, /unknown task kind or key "py" \(task kinds: sh, js/);
+  assert.match(byField["tasks[0].rb"]!.message, /unknown task kind or key "rb" \(task kinds: sh, js, py/);
 });
 
 test("wrong types and duplicate names", () => {

@@ -7,24 +7,27 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type Issue, ValidationError } from "../model/errors.ts";
-import type { JsonObject } from "../model/json.ts";
+import { type JsonObject, parseJson } from "../model/json.ts";
 import { RESOURCE_KEYS } from "../model/resources.ts";
 import { didYouMean } from "../model/suggest.ts";
-import type { FlowSpec, JobSpec, Task } from "../model/types.ts";
+import type { FlowSpec, JobSpec, PyTask, Task } from "../model/types.ts";
 import {
   type FlowFile,
   flowFileSchema,
   type JobFileEntry,
+  plainFlowNumbers,
   TASK_KINDS,
   type TaskFileEntry,
 } from "./schema.ts";
 import { validateFlowSpec } from "./validate.ts";
+import { keepYamlFloats } from "./yaml-floats.ts";
 
 const JOB_KEYS = [
   "name",
   "tasks",
   "sh",
   "js",
+  "py",
   "parents",
   "inputs",
   "resources",
@@ -33,9 +36,13 @@ const JOB_KEYS = [
   "priority",
   "metadata",
   "allowFailedParents",
+  "label",
+  "env",
+  "preRun",
+  "onMissingReference",
 ];
 const FLOW_KEYS = ["name", "metadata", "defaults", "jobs"];
-const TASK_KEYS = ["sh", "js", "name", "env"];
+const TASK_KEYS = ["sh", "js", "py", "name", "env"];
 
 function fieldPath(path: readonly PropertyKey[]): string {
   return path
@@ -90,6 +97,7 @@ function toTask(entry: TaskFileEntry, baseDir: string): Task {
       ...(entry.env ? { env: entry.env } : {}),
     };
   }
+  if (entry.py !== undefined) return toPyTask(entry, baseDir);
   const spec = entry.js!;
   const hash = spec.lastIndexOf("#");
   const modulePath = hash === -1 ? spec : spec.slice(0, hash);
@@ -102,10 +110,26 @@ function toTask(entry: TaskFileEntry, baseDir: string): Task {
   };
 }
 
+function toPyTask(entry: TaskFileEntry, baseDir: string): PyTask {
+  const spec = entry.py!;
+  const colon = spec.lastIndexOf(":");
+  const target = spec.slice(0, colon);
+  const where = target.endsWith(".py")
+    ? { file: isAbsolute(target) ? target : resolve(baseDir, target) }
+    : { module: target };
+  return {
+    kind: "py",
+    ...where,
+    function: spec.slice(colon + 1),
+    ...(entry.name ? { name: entry.name } : {}),
+    ...(entry.env ? { env: entry.env } : {}),
+  };
+}
+
 function toJobSpec(entry: JobFileEntry, file: FlowFile, baseDir: string): JobSpec {
   const d = file.defaults ?? {};
   const tasks: TaskFileEntry[] = entry.tasks ?? [
-    entry.sh !== undefined ? { sh: entry.sh } : { js: entry.js! },
+    entry.sh !== undefined ? { sh: entry.sh } : entry.js !== undefined ? { js: entry.js } : { py: entry.py! },
   ];
   return {
     name: entry.name,
@@ -118,12 +142,16 @@ function toJobSpec(entry: JobFileEntry, file: FlowFile, baseDir: string): JobSpe
     priority: entry.priority ?? d.priority ?? 0,
     metadata: (entry.metadata ?? {}) as JsonObject,
     allowFailedParents: entry.allowFailedParents ?? false,
+    label: entry.label ?? null,
+    env: entry.env ?? {},
+    preRun: entry.preRun ?? null,
+    onMissingReference: entry.onMissingReference ?? "fail",
   };
 }
 
 /** Validate an already-parsed flow object (from a file, an action, or the builder). */
 export function flowSpecFromObject(raw: unknown, options: { source?: string; baseDir: string }): FlowSpec {
-  const parsed = flowFileSchema.safeParse(raw);
+  const parsed = flowFileSchema.safeParse(plainFlowNumbers(raw));
   if (!parsed.success) {
     throw new ValidationError(
       `invalid flow${options.source ? ` in ${options.source}` : ""}`,
@@ -145,14 +173,14 @@ export function flowSpecFromObject(raw: unknown, options: { source?: string; bas
 export function parseFlowText(text: string, source: string): unknown {
   if (/\.json$/i.test(source)) {
     try {
-      return JSON.parse(text);
+      return parseJson(text);
     } catch (e) {
       throw new ValidationError(`cannot read ${source}`, [
         { file: source, message: `not valid JSON: ${(e as Error).message}` },
       ]);
     }
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, customTags: keepYamlFloats });
   if (doc.errors.length > 0) {
     throw new ValidationError(
       `cannot read ${source}`,

@@ -36,7 +36,10 @@ test("finds references in every form, with where they sit", () => {
       ["d", [], "inputs.z[1].deep"],
     ],
   );
-  assert.throws(() => findReferences({ x: { $ref: "a", pth: "x" } }), /only "\$ref" and "path"/);
+  assert.throws(
+    () => findReferences({ x: { $ref: "a", pth: "x" } }),
+    /only "\$ref", "path" and "flow", not "pth"/,
+  );
 });
 
 test("resolves whole-value references to any JSON and interpolates embedded ones as text", () => {

@@ -4,6 +4,9 @@
  *   {"$ref": "prepare", "path": "temperatures[2]"}     the object form (JSON, YAML, builder)
  *   "${{ prepare.temperatures[2] }}"                    the string form: the whole string is the value
  *   "run-${{ prepare.label }}.log"                      embedded: interpolated as text
+ *   {"$ref": "relax", "flow": 12, "path": "energy"}     a job of another flow (the job waits for it)
+ *   {"$literal": <any JSON>}                            not a reference: replaced by its content,
+ *                                                       which is never read for references
  *
  * References are resolved from the parents' stored outputs on the login side, before a job is
  * handed to any executor; compute nodes never resolve references.
@@ -16,6 +19,8 @@ export type PathSegment = string | number;
 export interface Reference {
   job: string;
   path: PathSegment[];
+  /** The id of another flow the job belongs to (jobflow's external references); absent: this flow. */
+  flow?: number;
 }
 
 export interface FoundReference extends Reference {
@@ -75,7 +80,8 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 export function formatReference(r: Reference): string {
   const path = formatPath(r.path);
-  return path === "" || path.startsWith("[") ? `${r.job}${path}` : `${r.job}.${path}`;
+  const text = path === "" || path.startsWith("[") ? `${r.job}${path}` : `${r.job}.${path}`;
+  return r.flow === undefined ? text : `${text} (flow ${r.flow})`;
 }
 
 /** `"name.a.b[0]"` → reference. */
@@ -90,14 +96,32 @@ export function parseReferenceText(text: string): Reference {
 
 function objectReference(value: Record<string, unknown>): Reference | undefined {
   if (!("$ref" in value)) return undefined;
-  const keys = Object.keys(value).filter((k) => k !== "$ref" && k !== "path");
+  const keys = Object.keys(value).filter((k) => k !== "$ref" && k !== "path" && k !== "flow");
   if (keys.length > 0)
-    throw new Error(`a reference takes only "$ref" and "path", not ${keys.map((k) => `"${k}"`).join(", ")}`);
+    throw new Error(
+      `a reference takes only "$ref", "path" and "flow", not ${keys.map((k) => `"${k}"`).join(", ")} (wrap data in {"$literal": ...})`,
+    );
   if (typeof value.$ref !== "string" || !JOB_NAME.test(value.$ref))
     throw new Error(`"$ref" must be a job name`);
   if (value.path !== undefined && typeof value.path !== "string")
     throw new Error(`"path" must be a string like "a.b[0]"`);
-  return { job: value.$ref, path: value.path === undefined ? [] : parsePath(value.path) };
+  const flow = value.flow;
+  if (flow !== undefined && !(typeof flow === "number" && Number.isSafeInteger(flow) && flow > 0))
+    throw new Error(`"flow" must be a flow id (a positive integer)`);
+  return {
+    job: value.$ref,
+    path: value.path === undefined ? [] : parsePath(value.path),
+    ...(flow !== undefined ? { flow: flow as number } : {}),
+  };
+}
+
+/** `{"$literal": v}` → {value: v}; undefined for anything else. Throws for extra keys. */
+export function literalContent(value: Record<string, unknown>): { value: JsonValue } | undefined {
+  if (!("$literal" in value)) return undefined;
+  const keys = Object.keys(value).filter((k) => k !== "$literal");
+  if (keys.length > 0)
+    throw new Error(`a literal takes only "$literal", not ${keys.map((k) => `"${k}"`).join(", ")}`);
+  return { value: value.$literal as JsonValue };
 }
 
 /** Every reference in a JSON value, with where it sits. Throws on malformed references. */
@@ -109,6 +133,7 @@ export function findReferences(value: unknown, at = "inputs"): FoundReference[] 
     } else if (Array.isArray(v)) {
       for (const [i, x] of v.entries()) walk(x, `${where}[${i}]`);
     } else if (isPlainObject(v)) {
+      if (literalContent(v)) return;
       const ref = objectReference(v);
       if (ref) out.push({ ...ref, at: where });
       else for (const [k, x] of Object.entries(v)) walk(x, `${where}.${k}`);
@@ -143,9 +168,26 @@ function preview(v: unknown): string {
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
-/** Replace every reference in `value` with the referenced output (`lookup(job)` = that job's output). */
-export function resolveReferences(value: JsonValue, lookup: (job: string) => JsonValue | null): JsonValue {
-  const resolveOne = (r: Reference) => getPath(lookup(r.job), r.path, `reference to ${formatReference(r)}`);
+/**
+ * Replace every reference in `value` with the referenced output (`lookup(job, flow)` = that
+ * job's output) and every literal with its content. With `missing: "null"`, a path the output
+ * does not have gives null instead of an error (jobflow's OnMissing.NONE).
+ */
+export function resolveReferences(
+  value: JsonValue,
+  lookup: (job: string, flow?: number) => JsonValue | null,
+  options: { missing?: "fail" | "null" } = {},
+): JsonValue {
+  const resolveOne = (r: Reference): JsonValue => {
+    const label = `reference to ${formatReference(r)}`;
+    if (options.missing !== "null") return getPath(lookup(r.job, r.flow), r.path, label);
+    try {
+      return getPath(lookup(r.job, r.flow), r.path, label);
+    } catch (e) {
+      if (e instanceof MissingOutputError) return null;
+      throw e;
+    }
+  };
   const walk = (v: JsonValue): JsonValue => {
     if (typeof v === "string") {
       const whole = WHOLE.exec(v);
@@ -158,6 +200,8 @@ export function resolveReferences(value: JsonValue, lookup: (job: string) => Jso
     }
     if (Array.isArray(v)) return v.map(walk);
     if (isPlainObject(v)) {
+      const literal = literalContent(v);
+      if (literal) return literal.value;
       const ref = objectReference(v);
       if (ref) return resolveOne(ref);
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x as JsonValue)]));
@@ -167,7 +211,12 @@ export function resolveReferences(value: JsonValue, lookup: (job: string) => Jso
   return walk(value);
 }
 
-/** A reference object for the builder API. */
-export function ref(job: string, path = ""): { $ref: string; path?: string } {
-  return path === "" ? { $ref: job } : { $ref: job, path };
+/** A reference object for the builder API (`flow`: a job of another flow, by the flow's id). */
+export function ref(job: string, path = "", flow?: number): { $ref: string; path?: string; flow?: number } {
+  return { $ref: job, ...(path === "" ? {} : { path }), ...(flow === undefined ? {} : { flow }) };
+}
+
+/** A value passed as is: nothing inside it is read as a reference (strings with `${{`, `$ref` keys). */
+export function literal(value: JsonValue): { $literal: JsonValue } {
+  return { $literal: value };
 }

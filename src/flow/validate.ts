@@ -95,6 +95,9 @@ export function validateFlowSpec(
       if (t.kind === "js" && !existsSync(t.module)) {
         issues.push({ file, job: j.name, field: `tasks[${i}].js`, message: `module not found: ${t.module}` });
       }
+      if (t.kind === "py" && t.file !== undefined && !existsSync(t.file)) {
+        issues.push({ file, job: j.name, field: `tasks[${i}].py`, message: `file not found: ${t.file}` });
+      }
     });
   }
   if (issues.length > 0) return issues;
@@ -112,6 +115,8 @@ export function validateFlowSpec(
       continue;
     }
     for (const r of refs) {
+      // a job of another flow: it exists and becomes a parent when the flow is added (add-flow.ts)
+      if (r.flow !== undefined) continue;
       if (!all.has(r.job)) {
         issues.push({
           file,

@@ -43,6 +43,8 @@ export interface LaunchOptions {
   maxPollMs?: number;
   /** Reservation mode: run exactly this reserved run (a pilot submitted for it), then stop. */
   runId?: number;
+  /** Only jobs of these flows (`ferry launch --flow`). */
+  flowIds?: readonly number[];
 }
 
 export interface LaunchSummary {
@@ -224,6 +226,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       env: o.worker.env,
       ...(o.worker.preRun ? { preRun: o.worker.preRun } : {}),
       node: o.worker.node === "node" ? process.execPath : o.worker.node,
+      python: o.worker.python,
       cacheDir,
       onStart: (pid) => {
         entry.pid = pid;
@@ -259,6 +262,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
                   leaseOwner: owner,
                   leaseMs,
                   host: hostname(),
+                  ...(o.flowIds ? { flowIds: o.flowIds } : {}),
                 }),
           o.stop,
         );
@@ -290,7 +294,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       }
       if (running.size === 0) {
         if (stopping || o.once || o.runId !== undefined) break;
-        const pending = await withRetry(o.events, () => pendingWork(store, worker), o.stop);
+        const pending = await withRetry(o.events, () => pendingWork(store, worker, o.flowIds), o.stop);
         if (pending.ready === 0 && pending.active === 0) break;
         o.events.emit("launcher:idle", { running: pending.active, waiting: pending.ready });
       }

@@ -19,6 +19,7 @@ export interface LocalRunOptions {
   env: Readonly<Record<string, string>>;
   preRun?: string;
   node: string;
+  python: string;
   cacheDir: string | null;
   /** Called with the wrapper's pid once it started (to signal it on interrupt). */
   onStart?: (pid: number) => void;
@@ -52,6 +53,7 @@ export async function runLocally(claim: ClaimedRun, options: LocalRunOptions): P
       env: options.env,
       ...(options.preRun ? { preRun: options.preRun } : {}),
       node: options.node,
+      python: options.python,
       cacheDir: options.cacheDir,
       copyFrom: claim.recovery?.dirMode === "copy" ? claim.recovery.previousDir : null,
     });

@@ -86,12 +86,13 @@
  * inputs and edges) and is reported as skipped. Any other existing name is an error.
  */
 import { z } from "zod";
-import { jobSchema } from "../flow/schema.ts";
+import { jobSchema, plainJobNumbers } from "../flow/schema.ts";
+import { isPlainObject, jsonNumberSchema, jsonObjectSchema, jsonValueSchema } from "./json.ts";
 import { didYouMean } from "./suggest.ts";
 
 /** A dotted path into inputs: "a.b.c"; a numeric part indexes an existing array. */
 const dottedPath = z.string().regex(/^[^.]+(\.[^.]+)*$/, 'a dotted path like "a.b.c" (no empty parts)');
-const jsonObject = z.record(z.string(), z.json());
+const jsonObject = jsonObjectSchema;
 const propagate = z.boolean().optional().describe("Apply to every descendant, not only to the children.");
 const jobs = z.array(jobSchema).min(1);
 
@@ -99,18 +100,18 @@ const OUTPUT_FORMS = '"${{ name.path }}" or {"$ref": "name", "path": "a.b"}';
 const referenceObject = z.strictObject({ $ref: z.string(), path: z.string().optional() });
 
 export const actionSchema = z.strictObject({
-  output: z.json().optional().describe("The job's output becomes this value."),
+  output: jsonValueSchema.optional().describe("The job's output becomes this value."),
   storedData: jsonObject.optional().describe("Kept on the job, not passed to children."),
   updateChildren: z
     .strictObject({ inputs: jsonObject.describe("Top-level input keys to set."), propagate })
     .optional(),
   modifyChildren: z
     .strictObject({
-      set: z.record(dottedPath, z.json()).optional(),
+      set: z.record(dottedPath, jsonValueSchema).optional(),
       unset: z.array(dottedPath).optional(),
-      push: z.record(dottedPath, z.json()).optional(),
-      pushAll: z.record(dottedPath, z.array(z.json())).optional(),
-      inc: z.record(dottedPath, z.number()).optional(),
+      push: z.record(dottedPath, jsonValueSchema).optional(),
+      pushAll: z.record(dottedPath, z.array(jsonValueSchema)).optional(),
+      inc: z.record(dottedPath, jsonNumberSchema).optional(),
       propagate,
     })
     .optional(),
@@ -172,9 +173,22 @@ function located(path: readonly PropertyKey[], raw: unknown): string {
   return out;
 }
 
+/** The action with plain numbers in its new jobs' typed fields (flow/schema.ts, plainJobNumbers). */
+function plainActionNumbers(raw: unknown): unknown {
+  if (!isPlainObject(raw)) return raw;
+  const out: Record<string, unknown> = { ...raw };
+  const jobs = (v: unknown) => (Array.isArray(v) ? v.map(plainJobNumbers) : v);
+  if (raw.addJobs !== undefined) out.addJobs = jobs(raw.addJobs);
+  for (const key of ["addFlow", "detour", "replace"]) {
+    const v = raw[key];
+    if (isPlainObject(v) && v.jobs !== undefined) out[key] = { ...v, jobs: jobs(v.jobs) };
+  }
+  return out;
+}
+
 /** Check one action object; problems are readable one-liners naming the field. */
 export function parseAction(raw: unknown): { action: Action } | { problems: string[] } {
-  const parsed = actionSchema.safeParse(raw);
+  const parsed = actionSchema.safeParse(plainActionNumbers(raw));
   if (parsed.success) return { action: parsed.data };
   const problems: string[] = [];
   for (const issue of parsed.error.issues) {

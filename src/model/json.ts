@@ -1,15 +1,108 @@
-/** JSON values as stored in the database and exchanged through bundle files. */
-export type JsonPrimitive = string | number | boolean | null;
+/**
+ * JSON values as stored in the database and exchanged through bundle files, and the one
+ * parse/stringify pair every stored or bundle value goes through.
+ *
+ * Numbers keep their JSON spelling where JavaScript would change its meaning. `JSON.parse`
+ * turns `1.0` into 1 and `JSON.stringify` writes it back as `1`, so a Python float array
+ * `[1.5, 0.0]` would come back as `[1.5, 0]` and turn into ints downstream (found running
+ * jobflow flows through ferry). `parseJson` keeps such a number as a RawNumber —
+ * `JSON.rawJSON(source)` (Node 21+, the TC39 "JSON.parse source text access" proposal) — which
+ * `JSON.stringify` writes back byte for byte. Kept: integral numbers spelled as floats (`1.0`,
+ * `2e3`) and integers beyond 2^53 (`2**64` from Python), whose digits a double would change.
+ *
+ * A RawNumber is a frozen object to JavaScript, so every walker of JSON values must treat it as
+ * a number, never as an object: isPlainObject says no, jsonEqual compares it by value,
+ * cloneJson shares it, jsonNumber reads it. `structuredClone` and `{...spread}` would turn it
+ * into a plain {"rawJSON": "1.0"} object: use cloneJson.
+ */
+import { z } from "zod";
+
+/** A JSON number kept as its source text (see above). Create with parseJson or floatJson. */
+export interface RawNumber {
+  readonly rawJSON: string;
+}
+
+export type JsonPrimitive = string | number | boolean | null | RawNumber;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+const RawJson = JSON as unknown as {
+  rawJSON(text: string): RawNumber;
+  isRawJSON(value: unknown): value is RawNumber;
+};
+
+export function isRawNumber(value: unknown): value is RawNumber {
+  return RawJson.isRawJSON(value);
 }
 
-/** Deep equality for JSON values (key order does not matter, unlike FireWorks' DupeFinderExact). */
+/** The value of a JSON number (plain or raw), or null for anything else. */
+export function jsonNumber(value: unknown): number | null {
+  if (typeof value === "number") return value;
+  return isRawNumber(value) ? Number(value.rawJSON) : null;
+}
+
+/** Whether a JSON number is spelled as a float (`1.0`, `2e3`): Python reads it as a float. */
+export function isFloatSpelled(value: unknown): boolean {
+  return isRawNumber(value) && /[.eE]/.test(value.rawJSON);
+}
+
+/** `n` as a JSON number that reads back as a float (1 → 1.0), for arithmetic on float inputs. */
+export function floatJson(n: number): number | RawNumber {
+  if (!Number.isInteger(n) || Math.abs(n) >= 1e21) return n; // JS already writes "1.5", "1e+21"
+  return RawJson.rawJSON(`${Object.is(n, -0) ? "-0" : String(n)}.0`);
+}
+
+// Text that may hold a number parseJson keeps: a fraction of zeros, an exponent, 16+ digits.
+// Strings can match too (then the slower, exact path runs); a miss is impossible.
+const MAY_KEEP = /\.0+(?![0-9])|[0-9][eE]|[0-9]{16}/;
+
+function keep(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value !== "number" || context?.source === undefined) return value;
+  const src = context.source;
+  if (Number.isInteger(value) && (/[.eE]/.test(src) ? Number.isFinite(value) : !Number.isSafeInteger(value)))
+    return RawJson.rawJSON(src);
+  return value;
+}
+
+/** JSON.parse that keeps number spellings JavaScript would change. Throws SyntaxError like JSON.parse. */
+export function parseJson(text: string): JsonValue {
+  return MAY_KEEP.test(text) ? (JSON.parse(text, keep) as JsonValue) : (JSON.parse(text) as JsonValue);
+}
+
+/** JSON text of a value (RawNumbers written as their source). */
+export function stringifyJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space);
+}
+
+/**
+ * JSON text for a database column. PostgreSQL's jsonb writes `1e+16` back as
+ * `10000000000000000` (numeric has no exponent form; measured on PostgreSQL 16) — an integer to
+ * Python — so integral numbers spelled with an exponent are written out as decimals with `.0`.
+ * Exact: a double that large is a whole number, and BigInt gives its digits.
+ */
+export function storedJsonText(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (!/[0-9][eE]/.test(text)) return text;
+  return JSON.stringify(value, (_key, v: unknown) => {
+    const spelled = isRawNumber(v) ? v.rawJSON : typeof v === "number" ? String(v) : null;
+    if (spelled === null || !/[eE]/.test(spelled)) return v;
+    const n = Number(spelled);
+    return Number.isInteger(n) ? RawJson.rawJSON(`${BigInt(n)}.0`) : v;
+  });
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !isRawNumber(value);
+}
+
+/**
+ * Deep equality for JSON values (key order does not matter, unlike FireWorks' DupeFinderExact).
+ * Numbers compare by value, as in Python: 1.0 equals 1.
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  const na = jsonNumber(a);
+  if (na !== null) return na === jsonNumber(b);
   if (Array.isArray(a)) {
     return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
   }
@@ -20,3 +113,44 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   return false;
 }
+
+/** A deep copy of a JSON value (RawNumbers are immutable and shared). */
+export function cloneJson<T extends JsonValue>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => cloneJson(v)) as T;
+  if (isPlainObject(value)) {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) out[k] = cloneJson(v as JsonValue);
+    return out as T;
+  }
+  return value;
+}
+
+/** The same value with every RawNumber turned into a plain number (for typed fields: priority, resources). */
+export function plainNumbers(value: unknown): unknown {
+  if (isRawNumber(value)) return Number(value.rawJSON);
+  if (Array.isArray(value)) return value.map(plainNumbers);
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainNumbers(v)]));
+  return value;
+}
+
+/** A JSON number: a finite number or a RawNumber. */
+export const jsonNumberSchema = z
+  .custom<number | RawNumber>((v) => (typeof v === "number" && Number.isFinite(v)) || isRawNumber(v), {
+    error: "expected a number",
+  })
+  .meta({ type: "number" });
+
+/** Any JSON value, RawNumbers included (zod's z.json() rejects them and copies objects). */
+export const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([
+    z.string(),
+    jsonNumberSchema,
+    z.boolean(),
+    z.null(),
+    z.array(jsonValueSchema),
+    z.record(z.string(), jsonValueSchema),
+  ]),
+);
+
+export const jsonObjectSchema = z.record(z.string(), jsonValueSchema);

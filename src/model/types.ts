@@ -21,7 +21,24 @@ export interface JsTask {
   name?: string;
 }
 
-export type Task = ShTask | JsTask;
+/**
+ * A Python callable, run on the compute node by ferry's standard-library-only runner
+ * (exec/ferry_py.py) with the job's inputs as keyword arguments; its return value is the output.
+ * Exactly one of `module` and `file` is set.
+ */
+export interface PyTask {
+  kind: "py";
+  /** Dotted module name, imported on the compute node ("pkg.mod"): PYTHONPATH and the worker's python decide. */
+  module?: string;
+  /** Absolute path of a .py file on the login side; it is copied into the bundle. */
+  file?: string;
+  /** The callable inside the module: a name, or a dotted attribute path ("Class.method"). */
+  function: string;
+  name?: string;
+  env?: Record<string, string>;
+}
+
+export type Task = ShTask | JsTask | PyTask;
 
 /** Where a task-level rerun resumes (FireWorks `_recovery`, reference/fireworks.md §5.3). */
 export interface Recovery {
@@ -52,7 +69,22 @@ export interface FlowSummary extends Flow {
   jobCount: number;
 }
 
-export interface Job {
+/**
+ * Per-job options (schema 4). `label`: a display name that need not be unique (jobflow's
+ * readable job names; `name` stays unique within the flow). `env` and `preRun`: variables for
+ * every task and shell lines after the worker's preRun (jobflow-remote's exec_config).
+ * `onMissingReference`: "null" makes a reference to a FAILED or CANCELLED parent, or to an
+ * output path that is not there, resolve to null, and lets the job run once such parents end
+ * (jobflow's OnMissing.NONE); "fail" (the default) fails the job instead.
+ */
+export interface JobOptions {
+  label: string | null;
+  env: Record<string, string>;
+  preRun: string | null;
+  onMissingReference: "fail" | "null";
+}
+
+export interface Job extends JobOptions {
   id: number;
   flowId: number;
   name: string;
@@ -163,7 +195,7 @@ export interface WorkerRef {
 }
 
 /** The job specification as written in a flow file or built with the builder API. */
-export interface JobSpec {
+export interface JobSpec extends JobOptions {
   name: string;
   tasks: Task[];
   parents: string[];

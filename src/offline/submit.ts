@@ -2,7 +2,7 @@
  * `ferry offline submit` (FireWorks' `qlaunch -r … --offline`): reserve READY jobs for an
  * offline worker, write each one's bundle into its launch directory on the shared filesystem,
  * submit run.sh to the worker's scheduler and record the scheduler's job id. The compute node
- * needs nothing but sh (and node for js tasks) and never touches the database.
+ * needs nothing but sh (and node for js tasks, python for py tasks) and never touches the database.
  *
  *   READY → RESERVED (claimed) → STAGED (bundle written) → SUBMITTED (scheduler id recorded)
  *
@@ -147,6 +147,7 @@ export async function offlineSubmit(
           env: worker.env,
           ...(worker.preRun ? { preRun: worker.preRun } : {}),
           node: worker.node,
+          python: worker.python,
           cacheDir,
           copyFrom: claim.recovery?.dirMode === "copy" ? claim.recovery.previousDir : null,
           worker: worker.name,

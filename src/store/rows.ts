@@ -1,5 +1,5 @@
 /** Database rows (`Db…`) and their mapping to domain types. */
-import type { JsonObject, JsonValue } from "../model/json.ts";
+import { type JsonObject, type JsonValue, storedJsonText } from "../model/json.ts";
 import type { Resources } from "../model/resources.ts";
 import type { JobState, RunState } from "../model/states.ts";
 import type {
@@ -42,6 +42,10 @@ export interface DbJob {
   recovery: unknown;
   held_from: string | null;
   added_by_run: number | null;
+  label: string | null;
+  env: unknown;
+  pre_run: string | null;
+  on_missing_reference: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -85,9 +89,13 @@ export interface DbJobEvent {
   reason: string | null;
 }
 
-/** JSON column value for a parameter: JSON text (both dialects accept it; PostgreSQL casts to jsonb). */
+/**
+ * JSON column value for a parameter: JSON text (both dialects accept it; PostgreSQL casts to
+ * jsonb, whose numeric keeps `1.0`; SQLite keeps the text), with integral exponents written out
+ * (model/json.ts, storedJsonText). Read back with the dialect's readJson.
+ */
 export function jsonParam(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(value);
+  return value === undefined || value === null ? null : storedJsonText(value);
 }
 
 function json<T>(dialect: Dialect, value: unknown): T | null {
@@ -124,6 +132,10 @@ export function toJob(dialect: Dialect, row: DbJob): Job {
     recovery: json<Recovery>(dialect, row.recovery),
     heldFrom: (row.held_from as JobState | null) ?? null,
     addedByRun: row.added_by_run === null || row.added_by_run === undefined ? null : Number(row.added_by_run),
+    label: row.label ?? null,
+    env: json<Record<string, string>>(dialect, row.env) ?? {},
+    preRun: row.pre_run ?? null,
+    onMissingReference: row.on_missing_reference === "null" ? "null" : "fail",
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

@@ -7,7 +7,7 @@ import { applyOutcome, applyOutcomes } from "../engine/outcome.ts";
 import { flow } from "../flow/builder.ts";
 import { StoreError } from "../model/errors.ts";
 import { InvalidTransitionError } from "../model/states.ts";
-import { latestSchemaVersion } from "./migrate.ts";
+import { loadMigrations } from "./migrate.ts";
 import { openStore } from "./open.ts";
 import type { Store } from "./store.ts";
 
@@ -68,7 +68,7 @@ for (const d of dialects()) {
         );
         assert.deepEqual(
           rows.map((r) => Number(r.version)),
-          Array.from({ length: latestSchemaVersion(d.name) }, (_, i) => i + 1),
+          loadMigrations(d.name).map((m) => m.version),
         );
         for (const s of [...stores, again]) await s.close();
       } finally {
@@ -81,8 +81,10 @@ for (const d of dialects()) {
       try {
         const old = await openStore(target);
         const { jobIds } = await addFlow(old, diamond());
-        // what ferry 0.1.0 left behind: no scheduler_polls, schema version 1
+        // what ferry 0.1.0 left behind: no scheduler_polls, no job options (4), schema version 1
         await old.db.exec("DROP TABLE scheduler_polls");
+        for (const c of ["label", "env", "pre_run", "on_missing_reference"])
+          await old.db.exec(`ALTER TABLE jobs DROP COLUMN ${c}`);
         await old.db.run("DELETE FROM ferry_migrations WHERE version > 1");
         await old.close();
         const store = await openStore(target);

@@ -162,8 +162,12 @@ export class StoreOps {
   claimReady(options: ClaimOptions): Promise<Claimed[]> {
     return claimReady(this.c, options);
   }
-  countClaimable(worker: string | null, categories: readonly string[]): Promise<number> {
-    return countClaimable(this.c, worker, categories);
+  countClaimable(
+    worker: string | null,
+    categories: readonly string[],
+    flowIds?: readonly number[],
+  ): Promise<number> {
+    return countClaimable(this.c, worker, categories, flowIds);
   }
   insertRuns(list: readonly runs.NewRun[], now: number): Promise<Map<number, number>> {
     return runs.insertRuns(this.c, list, now);

@@ -14,6 +14,7 @@ export interface LaunchCommandOptions {
   category?: string[];
   quiet?: boolean;
   run?: string;
+  flow?: string[];
 }
 
 function positive(text: string | undefined, flag: string): number | undefined {
@@ -21,6 +22,14 @@ function positive(text: string | undefined, flag: string): number | undefined {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a positive number, got "${text}"`);
   return n;
+}
+
+function flowIds(texts: readonly string[]): number[] {
+  return texts.map((t) => {
+    const n = Number(t);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--flow needs flow ids, got "${t}"`);
+    return n;
+  });
 }
 
 export async function launchCommand(ctx: Context, o: LaunchCommandOptions): Promise<LaunchSummary> {
@@ -64,6 +73,7 @@ export async function launchCommand(ctx: Context, o: LaunchCommandOptions): Prom
       ...(concurrency !== undefined ? { concurrency } : {}),
       ...(o.category ? { categories: o.category } : {}),
       ...(o.run !== undefined ? { runId: Number(o.run) } : {}),
+      ...(o.flow ? { flowIds: flowIds(o.flow) } : {}),
       stop: stop.signal,
       abort: abort.signal,
     });

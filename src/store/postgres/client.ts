@@ -5,6 +5,7 @@
  */
 import pg from "pg";
 import { StoreError } from "../../model/errors.ts";
+import { parseJson } from "../../model/json.ts";
 import type { Db, RunResult, SqlClient, SqlParam } from "../sql.ts";
 import { postgresDialect } from "./dialect.ts";
 
@@ -93,9 +94,12 @@ class PgClient implements SqlClient {
 }
 
 // int8 (ids, counts, millisecond timestamps) as JS numbers: they stay far below 2^53.
+// json and jsonb through parseJson, which keeps `1.0` a float (pg's default JSON.parse drops it).
+const JSON_OIDS = new Set([114, 3802]);
 const types = {
   getTypeParser(oid: number, format?: "text" | "binary") {
     if (oid === 20) return (v: string) => Number(v);
+    if (JSON_OIDS.has(oid) && format !== "binary") return parseJson;
     return pg.types.getTypeParser(oid, format);
   },
 } as pg.CustomTypesConfig;

@@ -7,6 +7,8 @@ function pgPath(path: readonly (string | number)[]): string {
 
 export const postgresDialect: Dialect = {
   name: "postgres",
+  // the client parses json/jsonb with model/json.ts's parseJson already (client.ts), which
+  // keeps `1.0`; a string here is a JSON string value, not JSON text
   readJson(value) {
     return value;
   },

@@ -26,6 +26,8 @@ export interface ClaimOptions {
   host: string | null;
   /** Restrict the claim to these jobs (e.g. `qlaunch --reserve --id`). */
   jobIds?: readonly number[];
+  /** Restrict the claim to jobs of these flows (`ferry launch --flow`). */
+  flowIds?: readonly number[];
   now: number;
 }
 
@@ -46,6 +48,11 @@ export async function claimReady(c: SqlClient, o: ClaimOptions): Promise<Claimed
     if (o.jobIds.length === 0) return [];
     where.push(`id IN (${placeholders(o.jobIds.length)})`);
     params.push(...o.jobIds);
+  }
+  if (o.flowIds) {
+    if (o.flowIds.length === 0) return [];
+    where.push(`flow_id IN (${placeholders(o.flowIds.length)})`);
+    params.push(...o.flowIds);
   }
   const rows = await c.all<{ id: number }>(
     `SELECT id FROM jobs WHERE ${where.join(" AND ")} ORDER BY priority DESC, id LIMIT ? ${c.dialect.skipLocked}`,
@@ -88,12 +95,17 @@ export async function countClaimable(
   c: SqlClient,
   worker: string | null,
   categories: readonly string[],
+  flowIds?: readonly number[],
 ): Promise<number> {
   const params: SqlParam[] = [worker];
   let sql = "SELECT count(*) AS n FROM jobs WHERE state = 'READY' AND (worker IS NULL OR worker = ?)";
   if (categories.length > 0) {
     sql += ` AND category IN (${placeholders(categories.length)})`;
     params.push(...categories);
+  }
+  if (flowIds) {
+    sql += flowIds.length === 0 ? " AND 1=0" : ` AND flow_id IN (${placeholders(flowIds.length)})`;
+    params.push(...flowIds);
   }
   return Number((await c.get<{ n: number }>(sql, params))?.n ?? 0);
 }

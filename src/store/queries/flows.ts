@@ -67,7 +67,8 @@ export async function flowStateCounts(
 
 /**
  * FAILED jobs that block their flow: a failed job is "absorbed" only when it has children and
- * every child runs after failed parents (allowFailedParents). Returns the count per flow.
+ * every child runs after failed parents (allowFailedParents, or onMissingReference "null").
+ * Returns the count per flow.
  */
 export async function blockingFailures(
   c: SqlClient,
@@ -80,7 +81,8 @@ export async function blockingFailures(
      WHERE j.flow_id IN (${placeholders(flowIds.length)}) AND j.state = 'FAILED'
        AND (NOT EXISTS (SELECT 1 FROM edges e WHERE e.parent_id = j.id)
             OR EXISTS (SELECT 1 FROM edges e JOIN jobs ch ON ch.id = e.child_id
-                       WHERE e.parent_id = j.id AND ch.allow_failed_parents = 0))
+                       WHERE e.parent_id = j.id AND ch.allow_failed_parents = 0
+                         AND ch.on_missing_reference <> 'null'))
      GROUP BY j.flow_id`,
     [...flowIds],
   );

@@ -22,6 +22,10 @@ export interface NewJob {
   allowFailedParents: boolean;
   unfinishedParents: number;
   addedByRun?: number | null;
+  label?: string | null;
+  env?: Record<string, string>;
+  preRun?: string | null;
+  onMissingReference?: "fail" | "null";
 }
 
 const JOB_COLUMNS = [
@@ -38,6 +42,10 @@ const JOB_COLUMNS = [
   "allow_failed_parents",
   "unfinished_parents",
   "added_by_run",
+  "label",
+  "env",
+  "pre_run",
+  "on_missing_reference",
   "created_at",
   "updated_at",
 ] as const;
@@ -67,6 +75,10 @@ export async function insertJobs(
       j.allowFailedParents ? 1 : 0,
       j.unfinishedParents,
       j.addedByRun ?? null,
+      j.label ?? null,
+      j.env && Object.keys(j.env).length > 0 ? jsonParam(j.env) : null,
+      j.preRun ?? null,
+      j.onMissingReference ?? "fail",
       now,
       now,
     ]),
@@ -261,7 +273,9 @@ export async function deleteJobs(c: SqlClient, ids: readonly number[]): Promise<
 
 /**
  * Recompute `unfinished_parents` from the edges (the slow, always-right way, used after reruns,
- * cancels and graph edits; completions use the incremental decrement in transitions.ts).
+ * cancels and graph edits; completions use the incremental decrement in transitions.ts). A
+ * parent is finished when COMPLETED; when FAILED for a job that allows failed parents; when
+ * FAILED or CANCELLED for a job whose missing references become null.
  */
 export async function recountParents(c: SqlClient, ids: readonly number[]): Promise<void> {
   for (const chunk of chunks(ids)) {
@@ -269,7 +283,8 @@ export async function recountParents(c: SqlClient, ids: readonly number[]): Prom
       `UPDATE jobs SET unfinished_parents = (
          SELECT count(*) FROM edges e JOIN jobs p ON p.id = e.parent_id
          WHERE e.child_id = jobs.id
-           AND NOT (p.state = 'COMPLETED' OR (p.state = 'FAILED' AND jobs.allow_failed_parents = 1)))
+           AND NOT (p.state = 'COMPLETED' OR (p.state = 'FAILED' AND jobs.allow_failed_parents = 1)
+                    OR (p.state IN ('FAILED', 'CANCELLED') AND jobs.on_missing_reference = 'null')))
        WHERE id IN (${placeholders(chunk.length)})`,
       chunk,
     );

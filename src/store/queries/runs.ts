@@ -234,6 +234,8 @@ export interface RunQuery {
   leaseExpiredBefore?: number;
   includeArchived?: boolean;
   includeForgotten?: boolean;
+  /** Only runs of jobs of these flows. */
+  flowIds?: readonly number[];
   limit?: number;
 }
 
@@ -258,6 +260,14 @@ export async function findRuns(c: SqlClient, q: RunQuery): Promise<Run[]> {
   }
   if (!q.includeArchived) where.push("archived = 0");
   if (!q.includeForgotten) where.push("forgotten = 0");
+  if (q.flowIds) {
+    where.push(
+      q.flowIds.length === 0
+        ? "1=0"
+        : `job_id IN (SELECT id FROM jobs WHERE flow_id IN (${placeholders(q.flowIds.length)}))`,
+    );
+    params.push(...q.flowIds);
+  }
   const rows = await c.all<DbRun>(
     `SELECT * FROM runs${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`,
     [...params, q.limit ?? 1_000_000_000],

@@ -62,7 +62,8 @@ export async function transitionJobs(
 
 /**
  * A parent finished: decrement its children's count of unfinished parents — every child when
- * the parent COMPLETED, only children that run after failed parents when it FAILED — and move
+ * the parent COMPLETED, only children that run after failed parents (allowFailedParents, or
+ * onMissingReference "null") when it FAILED — and move
  * children that reached zero from WAITING to READY. Touches only the children (cost grows with
  * edges, not with the size of the flow). Returns the ids promoted to READY.
  */
@@ -75,7 +76,8 @@ export async function releaseChildren(
   if (parentIds.length === 0) return [];
   const decrements = new Map<number, number>();
   for (const chunk of chunks(parentIds)) {
-    const onlyAllowing = outcome === "FAILED" ? " AND ch.allow_failed_parents = 1" : "";
+    const onlyAllowing =
+      outcome === "FAILED" ? " AND (ch.allow_failed_parents = 1 OR ch.on_missing_reference = 'null')" : "";
     const rows = await c.all<{ child_id: number; n: number }>(
       `SELECT e.child_id, count(*) AS n FROM edges e JOIN jobs ch ON ch.id = e.child_id
        WHERE e.parent_id IN (${placeholders(chunk.length)})${onlyAllowing} GROUP BY e.child_id`,

@@ -4,6 +4,7 @@
  * that the SQL of both dialects selects exactly what this selects — and it lets code that
  * already holds jobs in memory (a dashboard refresh) filter them without a round trip.
  */
+import { isPlainObject, jsonNumber } from "../../model/json.ts";
 import type { Job, Run } from "../../model/types.ts";
 import type { CompareOp, Condition, FieldRef, Scalar } from "./ast.ts";
 
@@ -64,8 +65,7 @@ function lookup(doc: QueryDocument, field: FieldRef): { found: boolean; value?: 
       if (!Array.isArray(v) || seg >= v.length) return { found: false };
       v = v[seg];
     } else {
-      if (typeof v !== "object" || v === null || Array.isArray(v) || !Object.hasOwn(v, seg))
-        return { found: false };
+      if (!isPlainObject(v) || !Object.hasOwn(v, seg)) return { found: false };
       v = (v as Record<string, unknown>)[seg];
     }
   }
@@ -73,7 +73,9 @@ function lookup(doc: QueryDocument, field: FieldRef): { found: boolean; value?: 
 }
 
 /** Same-type comparison ("type bracketing"); null equals null and missing. */
-function compare(x: unknown, present: boolean, op: CompareOp, v: Scalar): boolean {
+function compare(raw: unknown, present: boolean, op: CompareOp, v: Scalar): boolean {
+  // a number kept as its spelling (`1.0`, model/json.ts) compares as the number
+  const x = jsonNumber(raw) ?? raw;
   if (v === null) return op === "eq" && (!present || x === null);
   if (!present || typeof x !== typeof v) return false;
   const order =

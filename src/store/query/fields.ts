@@ -44,6 +44,7 @@ const col = (column: string, type: FieldType, extra: Partial<FieldSpec> = {}): F
 const JOB_COLUMNS: Record<string, FieldSpec> = {
   id: col("j.id", "integer"),
   name: col("j.name", "string"),
+  label: col("j.label", "string"),
   state: col("j.state", "string", { values: JOB_STATES }),
   flow: col("j.flow_id", "integer"),
   worker: col("j.worker", "string"),

@@ -1,3 +1,4 @@
+import { parseJson } from "../../model/json.ts";
 import type { Dialect } from "../sql.ts";
 
 function jsonPath(path: readonly (string | number)[]): string {
@@ -11,7 +12,7 @@ function jsonPath(path: readonly (string | number)[]): string {
 export const sqliteDialect: Dialect = {
   name: "sqlite",
   readJson(value) {
-    return typeof value === "string" ? JSON.parse(value) : value;
+    return typeof value === "string" ? parseJson(value) : value;
   },
   jsonExtract(column, path) {
     return `json_extract(${column}, ${jsonPath(path)})`;
