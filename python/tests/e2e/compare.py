@@ -70,7 +70,7 @@ def comparable(name: str, output):
 
 
 def through_jobflow(flow) -> dict:
-    store = JobStore(MemoryStore())
+    store = JobStore(MemoryStore(), additional_stores={"data": MemoryStore()})
     with tempfile.TemporaryDirectory() as root:
         cwd = os.getcwd()
         try:
