@@ -63,9 +63,18 @@ def comparable(name: str, output):
     if name == "fit_elastic_tensor" and isinstance(value, dict):
         # uuids and run folders of the deformation jobs differ from run to run
         return {k: value[k] for k in ("elastic_tensor", "derived_properties", "eq_stress", "order")}
+    return _without_run_specifics(value)
+
+
+# what differs between any two runs of the same job: timings, folders, generated uuids
+RUN_SPECIFIC = {"elapsed_time", "dir_name", "job_dir", "job_dirs", "uuid", "uuids", "last_updated", "completed_at"}
+
+
+def _without_run_specifics(value):
     if isinstance(value, dict):
-        for k in ("dir_name", "job_dirs", "uuids", "last_updated", "completed_at", "uuid"):
-            value.pop(k, None)
+        return {k: _without_run_specifics(v) for k, v in value.items() if k not in RUN_SPECIFIC}
+    if isinstance(value, list):
+        return [_without_run_specifics(v) for v in value]
     return value
 
 
