@@ -118,6 +118,12 @@ describe("jobflow flows through ferry", { skip: skipUnless("python") }, () => {
       after.map((j) => [j.name, j.state]),
       before.map((j) => [j.name, j.state]),
     );
+    // the generated jobs did run again: a second run each, the first one archived
+    for (const generated of ["square_0", "add_squares", "store_inputs"]) {
+      const row = byLabel(after, generated)[0]!;
+      const shown = await ferry(["jobs", "show", String(row.id), "--runs", "--json"], { cwd: dir });
+      assert.equal(JSON.parse(shown.stdout).runs.length, 2, `${generated} ran twice`);
+    }
   });
 
   test("atomate2's elastic workflow with ASE's EMT calculator: the same elastic tensor as jobflow's run_locally", async () => {

@@ -190,3 +190,10 @@ def is_none(x) -> bool:
 @job
 def boom() -> float:
     return 1 / 0
+
+
+@job
+def read_env(name: str) -> str | None:
+    import os
+
+    return os.environ.get(name)

@@ -39,3 +39,31 @@ def test_ensure_success_raises_when_a_job_failed():
 
     with pytest.raises(RuntimeError, match="did not finish running successfully"):
         run_locally(Flow([boom()]), ensure_success=True)
+
+
+def test_references_to_a_submitted_flow_and_exec_config_env(tmp_path):
+    from demo_flows import read_env
+
+    from ferry_jobflow import Ferry, submit_flow
+    from ferry_jobflow.local import _project
+
+    _project(tmp_path, 1)
+    first = square(4.0)
+    submit_flow(Flow([first]), project=tmp_path)
+    later = square(first.output)
+    env = read_env("FROM_EXEC_CONFIG")
+    second = submit_flow(
+        Flow([later, env]),
+        project=tmp_path,
+        allow_external_references=True,
+        exec_config={"export": {"FROM_EXEC_CONFIG": "yes"}},
+    )
+    # launching only the second flow runs nothing: its job waits for the first flow's job
+    cli = Ferry(tmp_path)
+    cli.run("launch", "--flow", str(second.flow_id), "--quiet", "--timeout", "5")
+    store = FerryStore(tmp_path)
+    with pytest.raises(ValueError, match="has no outputs"):
+        store.get_output(later.uuid)
+    cli.run("launch", "--quiet")
+    assert store.get_output(later.uuid) == 256.0
+    assert store.get_output(env.uuid) == "yes"
