@@ -160,6 +160,30 @@ describe("ferry import fireworks: conversion", () => {
   });
 });
 
+describe("ferry import fireworks: the command", () => {
+  test("an invalid file exits 3 and adds nothing; --write writes the converted flow instead of adding it", async () => {
+    const dir = project();
+    writeFileSync(
+      join(dir, "bad.yaml"),
+      "fws: [{fw_id: 1, spec: {_tasks: [{_fw_name: ScriptTask, script: ls}]}}]\nlinks: {1: [2]}\n",
+    );
+    const bad = await ferry(["import", "fireworks", "bad.yaml"], { cwd: dir });
+    assert.equal(bad.code, 3, bad.stderr);
+    assert.match(bad.stderr, /links name Firework 2, which is not in fws/);
+    writeFileSync(join(dir, "wf.yaml"), SHELL_ONLY);
+    const written = await ferry(["import", "fireworks", "wf.yaml", "--write", "flow.json"], { cwd: dir });
+    assert.equal(written.code, 0, written.stderr);
+    const flow = JSON.parse(readFileSync(join(dir, "flow.json"), "utf8"));
+    assert.deepEqual(
+      flow.jobs.map((j: { name: string }) => j.name),
+      ["write_inputs-1", "fails_softly-2", "never_runs-3"],
+    );
+    const added = await ferry(["add", "flow.json", "--json"], { cwd: dir });
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(JSON.parse(added.stdout)[0].flowId, 1, "nothing was added before");
+  });
+});
+
 describe("ferry import fireworks: running", () => {
   test("a shell-only workflow runs with no Python; defuse_bad_rc stops the children", async () => {
     const dir = project({ python: "/nonexistent/python" });
