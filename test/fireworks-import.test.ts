@@ -15,6 +15,8 @@ import { skipUnless } from "./helpers/components.ts";
 import { tempDir } from "./helpers/stores.ts";
 
 const PY_TESTS = fileURLToPath(new URL("../python/tests", import.meta.url));
+/** This checkout's ferry_jobflow and the tests' helper modules, for every Python ferry starts. */
+const PYTHONPATH = [fileURLToPath(new URL("../python", import.meta.url)), PY_TESTS].join(":");
 
 interface JobRow {
   name: string;
@@ -212,7 +214,7 @@ describe("ferry import fireworks: running", () => {
   test("ScriptTask, FileWriteTask and a PyTask whose FWAction updates the spec and adds a Firework", {
     skip: skipUnless("python"),
   }, async () => {
-    const dir = project({ python: process.env.FERRY_TEST_PYTHON, env: { PYTHONPATH: PY_TESTS } });
+    const dir = project({ python: process.env.FERRY_TEST_PYTHON, env: { PYTHONPATH } });
     writeFileSync(
       join(dir, "wf.yaml"),
       `

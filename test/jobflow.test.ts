@@ -14,6 +14,8 @@ import { skipUnless } from "./helpers/components.ts";
 import { tempDir } from "./helpers/stores.ts";
 
 const PY_TESTS = fileURLToPath(new URL("../python/tests", import.meta.url));
+/** This checkout's ferry_jobflow and the tests' helper modules, for every Python ferry starts. */
+const PYTHONPATH = [fileURLToPath(new URL("../python", import.meta.url)), PY_TESTS].join(":");
 const COMPARE = join(PY_TESTS, "e2e", "compare.py");
 const FERRY_BIN = `${process.execPath} ${FERRY_MAIN}`;
 
@@ -41,7 +43,7 @@ function project(): string {
     workDir: "runs",
     concurrency: 2,
     python: process.env.FERRY_TEST_PYTHON,
-    env: { PYTHONPATH: PY_TESTS },
+    env: { PYTHONPATH },
   };
   writeFileSync(
     join(dir, "ferry.yaml"),
@@ -54,7 +56,7 @@ function python(args: string[], cwd: string): Promise<{ code: number | null; std
   return new Promise((resolve, reject) => {
     const child = spawn(process.env.FERRY_TEST_PYTHON!, args, {
       cwd,
-      env: { ...process.env, FERRY_BIN, PYTHONPATH: PY_TESTS, NO_COLOR: "1" },
+      env: { ...process.env, FERRY_BIN, PYTHONPATH, NO_COLOR: "1" },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";

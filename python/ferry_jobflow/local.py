@@ -63,7 +63,13 @@ def run_locally(
     folder.mkdir(parents=True, exist_ok=True)
     try:
         _project(folder, concurrency)
-        submitted = submit_flow(flow, project=folder, allow_external_references=allow_external_references, ferry=ferry)
+        submitted = submit_flow(
+            flow,
+            project=folder,
+            allow_external_references=allow_external_references,
+            ferry=ferry,
+            check_duplicates=bool(root_dir),
+        )
         cli = Ferry(folder, ferry)
         launched = cli.run("launch", "--flow", str(submitted.flow_id), "--quiet", check=False)
         if launched.returncode not in (0, 6):

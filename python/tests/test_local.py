@@ -67,3 +67,14 @@ def test_references_to_a_submitted_flow_and_exec_config_env(tmp_path):
     cli.run("launch", "--quiet")
     assert store.get_output(later.uuid) == 256.0
     assert store.get_output(env.uuid) == "yes"
+
+
+def test_submitting_the_same_flow_twice_is_refused(tmp_path):
+    from ferry_jobflow import submit_flow
+    from ferry_jobflow.local import _project
+
+    _project(tmp_path, 1)
+    flow = Flow([square(2.0)])
+    submit_flow(flow, project=tmp_path)
+    with pytest.raises(ValueError, match="already in this ferry project"):
+        submit_flow(flow, project=tmp_path)

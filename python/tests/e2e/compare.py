@@ -25,7 +25,8 @@ from jobflow import JobStore, run_locally
 from maggma.stores import MemoryStore
 from monty.json import jsanitize
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.dirname(TESTS), TESTS]  # this checkout's ferry_jobflow, and demo_flows
 
 from ferry_jobflow import Ferry, FerryStore, submit_flow  # noqa: E402
 
