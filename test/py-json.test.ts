@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import fc from "fast-check";
 import { modifyInputs, updateInputs } from "../src/engine/actions-inputs.ts";
 import { addFlow } from "../src/engine/add-flow.ts";
 import { applyEdits, parseSets } from "../src/engine/update.ts";
@@ -57,6 +58,71 @@ describe("parseJson / stringifyJson", () => {
       () => out,
     );
     assert.equal(stringifyJson(got), '{"x":1.0,"v":[0.0,2.0],"first":0.0,"label":"x=1.0"}');
+  });
+});
+
+/**
+ * Random JSON texts with every kind of number spelling, and strings that look like numbers.
+ * The oracle: a number keeps its spelling exactly when JavaScript would change its meaning —
+ * an integral value spelled as a float, or an integer past 2^53 — else it reads as JSON.parse
+ * reads it.
+ */
+const SEED = Number(process.env.FERRY_TEST_SEED ?? Date.now() % 2 ** 31);
+const digits = (min: number, max: number) =>
+  fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: min, maxLength: max });
+const numberToken = fc.oneof(
+  fc.integer().map(String),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)),
+  fc
+    .tuple(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: 1, max: 4 }))
+    .map(([n, z]) => `${n}.${"0".repeat(z)}`),
+  fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: -30, max: 30 })).map(([m, e]) => `${m}e${e}`),
+  fc.tuple(fc.integer({ min: 1, max: 9 }), digits(15, 22)).map(([a, b]) => `${a}${b}`),
+  fc.tuple(digits(1, 16), digits(1, 6)).map(([a, b]) => `${a.replace(/^0+(?=.)/, "")}.${b}`),
+  fc.constantFrom("-0.0", "0.0", "1E2", "1.5e1", "999999999999999.97", "9007199254740993", "1e400"),
+);
+const keyOrText = fc.oneof(fc.string(), numberToken, fc.constantFrom("v1.0", '"1.0"', "\u0001ferry-x#0"));
+type Piece = { text: string; expect: string };
+const numberPiece = numberToken.map((t): Piece => {
+  const n = Number(t);
+  const keepIt = Number.isInteger(n) && (/[.eE]/.test(t) || !Number.isSafeInteger(n));
+  return { text: t, expect: keepIt ? t : JSON.stringify(n) };
+});
+const stringPiece = keyOrText.map((s): Piece => ({ text: JSON.stringify(s), expect: JSON.stringify(s) }));
+const pieceArb: fc.Arbitrary<Piece> = fc.letrec<{ piece: Piece }>((tie) => ({
+  piece: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    numberPiece,
+    stringPiece,
+    fc.constantFrom<Piece>({ text: "null", expect: "null" }, { text: "true", expect: "true" }),
+    fc.array(tie("piece"), { maxLength: 5 }).map((xs) => ({
+      text: `[ ${xs.map((x) => x.text).join(" , ")} ]`,
+      expect: `[${xs.map((x) => x.expect).join(",")}]`,
+    })),
+    // keys start with "k": JavaScript puts integer-like keys first, which is not what this tests
+    fc
+      .uniqueArray(
+        fc.tuple(
+          keyOrText.map((k) => `k${k}`),
+          tie("piece"),
+        ),
+        { maxLength: 5, selector: ([k]) => k },
+      )
+      .map((kvs) => ({
+        text: `{ ${kvs.map(([k, v]) => `${JSON.stringify(k)} : ${v.text}`).join(", ")} }`,
+        expect: `{${kvs.map(([k, v]) => `${JSON.stringify(k)}:${v.expect}`).join(",")}}`,
+      })),
+  ),
+})).piece;
+
+describe(`parseJson on random texts (FERRY_TEST_SEED=${SEED})`, () => {
+  test("keeps exactly the numbers JavaScript would change, and reads everything else as JSON.parse does", () => {
+    fc.assert(
+      fc.property(pieceArb, (p) => {
+        assert.equal(stringifyJson(parseJson(p.text)), p.expect);
+      }),
+      { seed: SEED, numRuns: 2000 },
+    );
   });
 });
 

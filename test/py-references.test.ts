@@ -134,6 +134,38 @@ jobs:
       assert.equal(await p.store.countJobs({}), 0);
     });
 
+    test("jobs added by an action may reference other flows; input edits may not", async () => {
+      await using p = await testProject(d);
+      const first = await p.add(`name: producer\njobs:\n  - {name: relax, sh: ${OUT('{"energy": -3.0}')}}\n`);
+      await p.launch();
+      const flow = (await p.job(first.relax!)).flowId;
+      const action = (a: unknown) => JSON.stringify(`printf '%s' '${JSON.stringify(a)}' > "$FERRY_ACTION"`);
+      const added = {
+        addJobs: [
+          {
+            name: "more",
+            inputs: { e: { $ref: "relax", flow, path: "energy" } },
+            sh: 'cp "$FERRY_INPUTS" "$FERRY_OUTPUTS"',
+          },
+        ],
+      };
+      const edit = { updateChildren: { inputs: { e: { $ref: "relax", flow } } } };
+      const ids = await p.add(`name: dynamic
+jobs:
+  - {name: grow, sh: ${action(added)}}
+  - {name: edits, sh: ${action(edit)}}
+  - {name: child, parents: [edits], sh: "true"}
+`);
+      await p.launch();
+      const jobs = await p.jobs();
+      assert.equal(jobs.grow!.state, "COMPLETED");
+      assert.equal(JSON.stringify(jobs.more!.outputs), '{"e":-3.0}');
+      assert.ok((await p.store.parentsOf([jobs.more!.id])).get(jobs.more!.id)!.includes(first.relax!));
+      assert.equal(jobs.edits!.state, "FAILED");
+      const err = (await p.store.currentRuns([ids.edits!])).get(ids.edits!)!.error!;
+      assert.match(err.message, /an input edit cannot reference "relax" of flow \d+ \(another flow\)/);
+    });
+
     test("a reference to a job of another flow that is not there: ferry add exits 3 and adds nothing", async () => {
       await using p = await testProject(d);
       p.file(

@@ -5,7 +5,8 @@ The job wrapper (run.sh) runs it as
     "$FERRY_PYTHON" "$F/ferry_py.py" task <i> --module pkg.mod --function name
     "$FERRY_PYTHON" "$F/ferry_py.py" task <i> --file py/<i>/tasks.py --function name
 
-It needs the Python standard library only (3.6 or newer) and never touches a database. It
+It needs the Python standard library only (3.6 or newer; older ones, Python 2 included, get a
+message saying so) and never touches a database. It
 reads the resolved inputs from $FERRY_INPUTS, calls the function with them as keyword
 arguments, and writes the task's files exactly as ferry's js runtime does (exec/js-task.ts):
 
@@ -19,7 +20,6 @@ float stays a float from one py task to the next.
 """
 
 import importlib
-import importlib.util
 import json
 import os
 import sys
@@ -56,17 +56,20 @@ def to_json(value, what):
     try:
         return json.dumps(value, allow_nan=False, ensure_ascii=False) + "\n"
     except (TypeError, ValueError) as e:
-        raise TaskError("%s is not JSON: %s" % (what, e)) from None
+        problem = "%s is not JSON: %s" % (what, e)
+    raise TaskError(problem)
 
 
 def load_callable(module_name, file_name, function):
     if file_name is not None:
+        from importlib import util  # here, not at the top: Python 2 has none (see too_old)
+
         path = os.path.join(HERE, file_name)
         name = os.path.splitext(os.path.basename(path))[0]
-        spec = importlib.util.spec_from_file_location(name, path)
+        spec = util.spec_from_file_location(name, path)
         if spec is None or spec.loader is None:
             raise TaskError("cannot load %s" % path)
-        module = importlib.util.module_from_spec(spec)
+        module = util.module_from_spec(spec)
         # registered before it runs, as `import` does: dataclasses and pickle look it up there
         sys.modules[name] = module
         spec.loader.exec_module(module)
@@ -118,7 +121,23 @@ def parse_args(argv):
     return argv[1], opts["--module"], opts["--file"], opts["--function"]
 
 
+def too_old(index):
+    """This file parses on Python 2 so that an old interpreter gets this message, not a SyntaxError."""
+    message = "ferry's py tasks need Python 3.6 or newer; %s is %s (set the worker's python: option)" % (
+        sys.executable,
+        sys.version.split()[0],
+    )
+    launch_dir = os.environ.get("FERRY_LAUNCH_DIR", os.getcwd())
+    outputs = os.environ.get("FERRY_OUTPUTS") or os.path.join(launch_dir, "_ferry", "tasks", index, "output.json")
+    with open(os.path.join(os.path.dirname(outputs), "error.json"), "w") as f:
+        f.write(json.dumps({"name": "RuntimeError", "message": message, "stack": message}) + "\n")
+    sys.stderr.write(message + "\n")
+    return 1
+
+
 def main(argv):
+    if sys.version_info < (3, 6):
+        return too_old(argv[1] if len(argv) > 1 else "0")
     index, module_name, file_name, function = parse_args(argv)
     launch_dir = os.environ.get("FERRY_LAUNCH_DIR", os.getcwd())
     outputs = os.environ.get("FERRY_OUTPUTS") or os.path.join(launch_dir, "_ferry", "tasks", index, "output.json")
