@@ -5,7 +5,7 @@
  * nothing required is silently skipped in CI.
  */
 
-export type Component = "postgres" | "slurm" | "sge" | "pbs-wrappers" | "netns" | "python";
+export type Component = "postgres" | "slurm" | "sge" | "pbs-wrappers" | "netns" | "sshd" | "python";
 
 const HOW: Record<Component, string> = {
   postgres: "set FERRY_TEST_PG_URL=postgres://user@host:port/db (bash .ci/run does)",
@@ -14,6 +14,7 @@ const HOW: Record<Component, string> = {
   "pbs-wrappers":
     "run scripts/ci/slurm.sh (it unpacks the slurm-wlm-torque wrappers into /opt/slurm-torque/bin) and set FERRY_TEST_PBS_WRAPPERS=1",
   netns: "run as root where `ip netns`/`unshare -n` are permitted and set FERRY_TEST_NETNS=1",
+  sshd: "run scripts/ci/sshd.sh as root (openssh-server, the test user hpcuser) and set FERRY_TEST_SSHD=1",
   python:
     "build the pinned venv with `bash scripts/ci/python.sh` and set FERRY_TEST_PYTHON to the python it prints",
 };
@@ -24,6 +25,7 @@ const ENV: Record<Component, string> = {
   sge: "FERRY_TEST_SGE",
   "pbs-wrappers": "FERRY_TEST_PBS_WRAPPERS",
   netns: "FERRY_TEST_NETNS",
+  sshd: "FERRY_TEST_SSHD",
   python: "FERRY_TEST_PYTHON",
 };
 
