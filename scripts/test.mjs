@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// `npm test`: every *.test.ts under src/ and test/ with node:test, type stripping, no build step.
-// Extra arguments are passed through (e.g. `npm test -- --test-name-pattern=claim`); test files
-// given as arguments replace the default set.
+// `npm test`: every *.test.ts under src/ and test/ with node:test, type stripping, no build step,
+// then the Python bridge's own tests (python/tests, pytest) with the interpreter FERRY_TEST_PYTHON
+// names (scripts/ci/python.sh builds it). Extra arguments are passed through (e.g.
+// `npm test -- --test-name-pattern=claim`); test files given as arguments replace the default set
+// (and leave out pytest).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -32,4 +34,29 @@ const result = spawnSync(
   ["--test", `--test-concurrency=${concurrency}`, "--test-timeout=600000", ...flags, ...files],
   { stdio: "inherit" },
 );
-process.exit(result.status ?? 1);
+let status = result.status ?? 1;
+
+if (explicit.length === 0) status = Math.max(status, pytest());
+process.exit(status);
+
+function pytest() {
+  const python = process.env.FERRY_TEST_PYTHON;
+  if (!python) {
+    const how =
+      "python/tests: skipped (build the pinned venv with `bash scripts/ci/python.sh` and set FERRY_TEST_PYTHON to the python it prints)";
+    if (process.env.FERRY_TEST_REQUIRE_ALL === "1") {
+      console.error(`${how}; FERRY_TEST_REQUIRE_ALL=1 makes this a failure`);
+      return 1;
+    }
+    console.log(how);
+    return 0;
+  }
+  // pytest exits 5 when it collected no test: a failure here, since the suite exists
+  // the bridge's run_locally tests drive this checkout's ferry
+  const ferryBin = `"${process.execPath}" "${join(import.meta.dirname, "..", "src", "cli", "main.ts")}"`;
+  const r = spawnSync(python, ["-m", "pytest", "-q", "-p", "no:cacheprovider", "python/tests"], {
+    stdio: "inherit",
+    env: { ...process.env, FERRY_BIN: process.env.FERRY_BIN ?? ferryBin },
+  });
+  return r.status === 0 ? 0 : 1;
+}

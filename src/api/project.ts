@@ -23,6 +23,7 @@ import { FerryEvents } from "../model/events.ts";
 import type { DatabaseTarget, FlowSummary, Job } from "../model/types.ts";
 import { type AddedFlow, addFlows, type FlowInput } from "./add.ts";
 import { ApiContext } from "./context.ts";
+import { type FireworksImport, importFireworks } from "./import.ts";
 import * as control from "./control.ts";
 import { followLogs, type Logs, type LogsRequest, readLogs } from "./logs.ts";
 import * as offline from "./offline.ts";
@@ -110,6 +111,11 @@ export class Project implements AsyncDisposable {
   /** Add flows (files, builders, specs) in one transaction; nothing is written if one is invalid. */
   add(flows: FlowInput | readonly FlowInput[]): Promise<AddedFlow[]> {
     return addFlows(this.#ctx, flows);
+  }
+
+  /** Convert a FireWorks workflow file and add it (or, with `write`, only write the ferry flow). */
+  importFireworks(file: string, options: { write?: string } = {}): Promise<FireworksImport> {
+    return importFireworks(this.#ctx, file, options);
   }
 
   /** Run READY jobs on this machine (a pull worker) until none is left or a limit is reached. */

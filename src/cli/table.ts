@@ -62,6 +62,7 @@ export const GROUPS: ReadonlyMap<string, string> = new Map([
   ["flows", "list, inspect and change whole flows"],
   ["jobs", "list and inspect jobs"],
   ["offline", "offline mode: compute nodes that cannot reach the database (shared filesystem)"],
+  ["import", "add workflows written for other tools"],
   ["qlaunch", "submit pilot jobs that run ferry launch on compute nodes (FireWorks' qlaunch)"],
 ]);
 
@@ -115,6 +116,16 @@ export const COMMANDS: readonly CommandSpec[] = [
       ...json,
     },
     load: async () => (await import("./commands/demo.ts")).demo,
+  }),
+  command("import fireworks", {
+    summary: "a FireWorks workflow file (lpad add format: fws, links, metadata; or one Firework)",
+    args: [arg("<file>", "JSON or YAML")],
+    options: {
+      write: value("--write <out>", "write the converted ferry flow (JSON) to this file instead of adding it", name),
+      ...json,
+    },
+    help: "ScriptTask, FileWriteTask and local FileTransferTask run as sh tasks; any other Firework runs\nthrough FireWorks on the node (pip install ./python fireworks in the worker's python).\nSpec keys ferry does not interpret are reported, never dropped silently.",
+    load: async () => (await import("./commands/import-fireworks.ts")).importFireworks,
   }),
   command("web", {
     summary: "the dashboard: flows, graphs, jobs, logs and actions in a browser",

@@ -5,7 +5,15 @@
  * nothing required is silently skipped in CI.
  */
 
-export type Component = "postgres" | "slurm" | "sge" | "pbs-wrappers" | "netns" | "sshd" | "chromium";
+export type Component =
+  | "postgres"
+  | "slurm"
+  | "sge"
+  | "pbs-wrappers"
+  | "netns"
+  | "sshd"
+  | "chromium"
+  | "python";
 
 const HOW: Record<Component, string> = {
   postgres: "set FERRY_TEST_PG_URL=postgres://user@host:port/db (bash .ci/run does)",
@@ -17,6 +25,8 @@ const HOW: Record<Component, string> = {
   sshd: "run scripts/ci/sshd.sh as root (openssh-server, the test user hpcuser) and set FERRY_TEST_SSHD=1",
   chromium:
     "install Debian's chromium with scripts/ci/chromium.sh and set FERRY_TEST_CHROMIUM=/usr/bin/chromium",
+  python:
+    "build the pinned venv with `bash scripts/ci/python.sh` and set FERRY_TEST_PYTHON to the python it prints",
 };
 
 const ENV: Record<Component, string> = {
@@ -27,6 +37,7 @@ const ENV: Record<Component, string> = {
   netns: "FERRY_TEST_NETNS",
   sshd: "FERRY_TEST_SSHD",
   chromium: "FERRY_TEST_CHROMIUM",
+  python: "FERRY_TEST_PYTHON",
 };
 
 export function componentEnabled(name: Component): boolean {
