@@ -91,6 +91,15 @@ export function printRerun(
 }
 
 export function printLost(out: Out, r: LostReport): void {
+  for (const f of r.submissions.found)
+    out.write(`job ${f.jobId}: run ${f.runId} left ${f.state} on ${f.worker} by a submit that stopped\n`);
+  const a = r.submissions.adopted;
+  if (a)
+    out.write(
+      `of those: ${a.collected.length} collected, ${a.started.length} running, ${a.found.length} found in the queue, ${a.released.length} back to READY, ${a.left.length} undecided\n`,
+    );
+  else if (r.submissions.found.length > 0)
+    out.write("use --fail to settle them (nothing is submitted twice)\n");
   if (r.lost.length === 0) {
     out.write("no lost runs\n");
     return;

@@ -111,7 +111,11 @@ export function printFlow(out: Out, d: FlowDetails): void {
 
 function runLine(out: Out, r: Run): string {
   const took = r.startedAt && r.finishedAt ? ` in ${duration(r.finishedAt - r.startedAt)}` : "";
-  const arch = r.archived ? paint(out, "gray", " (archived)") : "";
+  const arch = r.archived
+    ? paint(out, "gray", " (archived)")
+    : r.forgotten
+      ? paint(out, "yellow", " (forgotten: recover no longer follows it)")
+      : "";
   return `  run ${r.id} attempt ${r.attempt}: ${paintState(out, r.state)}${took}${arch} — ${r.mode}${r.worker ? ` on ${r.worker}` : ""}${r.host ? `@${r.host}` : ""}\n    dir: ${r.launchDir ?? "-"}${r.schedulerId ? `  scheduler id: ${r.schedulerId}` : ""}\n`;
 }
 
@@ -164,8 +168,12 @@ export function printJob(out: Out, d: JobDetails): void {
 }
 
 export function printLaunch(out: Out, s: LaunchSummary): void {
+  for (const a of s.abandoned)
+    out.write(
+      `found job ${a.jobId} ${a.name} (run ${a.runId}) abandoned: ${a.why} — ${a.found === "lost" ? "no result: FAILED as lost" : `its result collected: ${a.state}`}\n`,
+    );
   out.write(
-    `launched ${s.claimed} job${s.claimed === 1 ? "" : "s"}: ${s.completed} completed, ${s.failed} failed${s.interrupted ? `, ${s.interrupted} interrupted` : ""}\n`,
+    `launched ${s.claimed} job${s.claimed === 1 ? "" : "s"}: ${s.completed} completed, ${s.failed} failed${s.interrupted ? `, ${s.interrupted} interrupted` : ""}${s.abandoned.length ? `; ${s.recovered} abandoned run${s.recovered === 1 ? "" : "s"} recovered, ${s.lost} lost` : ""}\n`,
   );
 }
 

@@ -173,7 +173,7 @@ export function buildProgram(io: ProgramIO): Command {
         const summary = await launchCommand(c, o);
         if (o.json) c.out.write(json(summary));
         else print.printLaunch(c.out, summary);
-        if (summary.failed > 0) io.setExitCode(EXIT.jobsFailed);
+        if (summary.failed > 0 || summary.lost > 0) io.setExitCode(EXIT.jobsFailed);
       })(),
     );
 

@@ -17,7 +17,7 @@ import { ConflictError } from "../model/errors.ts";
 import { ACTIVE_STATES, isActive, type JobState } from "../model/states.ts";
 import type { Job, Recovery, Run } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
-import { LocalTransport } from "../transport/local.ts";
+import type { Transport } from "../transport/types.ts";
 import { type StopOptions, type StopReport, stopLiveRuns } from "./stop.ts";
 import { applyEdits, type JobEdits } from "./update.ts";
 
@@ -29,6 +29,8 @@ export interface RerunOptions {
   clearRecovery?: boolean;
   /** Edits applied with the rerun, e.g. a longer walltime: {"resources.walltime": "4:00:00"}. */
   set?: JobEdits;
+  /** Reads a lost run's launch directory for a task-level rerun (the caller's machine). */
+  transport?: Transport;
 }
 
 interface Brief {
@@ -58,7 +60,12 @@ export interface RerunResult extends RerunPlan {
 
 const brief = (j: Job): Brief => ({ id: j.id, name: j.name, state: j.state });
 
-async function recoveryFor(job: Job, run: Run | undefined, dirMode: Recovery["dirMode"]): Promise<Recovery> {
+async function recoveryFor(
+  job: Job,
+  run: Run | undefined,
+  dirMode: Recovery["dirMode"],
+  transport: Transport | undefined,
+): Promise<Recovery> {
   if (!run?.checkpoint) {
     throw new ConflictError(
       `job ${job.id} "${job.name}" has no checkpoint to resume from (it never started a task)`,
@@ -74,9 +81,9 @@ async function recoveryFor(job: Job, run: Run | undefined, dirMode: Recovery["di
   const start = run.checkpoint.task;
   let outputs = run.checkpoint.outputs;
   let actions = run.checkpoint.actions;
-  if ((!outputs || outputs.length < start) && run.launchDir) {
+  if ((!outputs || outputs.length < start) && run.launchDir && transport) {
     // a lost run: its finished tasks' files are still in the launch dir
-    const files = await collectTaskFiles(new LocalTransport(), run.launchDir, job.recovery, start);
+    const files = await collectTaskFiles(transport, run.launchDir, job.recovery, start);
     outputs = files.outputs;
     actions = files.actions;
   }
@@ -118,11 +125,12 @@ export async function planRerun(
   }
   for (const b of [...plan.jobs, ...plan.descendants]) {
     const run = current.get(b.id);
-    if (isActive(b.state) && run) plan.live.push({ job: b, run });
+    // a forgotten offline run is nobody's to collect (`ferry offline forget`): rerunning leaves it
+    if (isActive(b.state) && run && !run.forgotten) plan.live.push({ job: b, run });
   }
   for (const j of selected.filter((x) => x.state !== "ARCHIVED")) {
     let recovery: Recovery | null = o.clearRecovery ? null : j.recovery;
-    if (o.taskLevel) recovery = await recoveryFor(j, current.get(j.id), o.dirMode ?? "fresh");
+    if (o.taskLevel) recovery = await recoveryFor(j, current.get(j.id), o.dirMode ?? "fresh", o.transport);
     plan.recovery.set(j.id, recovery);
     if (recovery) plan.resume.push({ jobId: j.id, startTask: recovery.startTask, dirMode: recovery.dirMode });
   }
@@ -154,7 +162,8 @@ export async function rerunJobs(
   ids: readonly number[],
   o: RerunOptions & { stop?: StopOptions } = {},
 ): Promise<RerunResult> {
-  const plan = await planRerun(store, ids, o);
+  const transport = o.transport ?? o.stop?.transport;
+  const plan = await planRerun(store, ids, { ...o, ...(transport ? { transport } : {}) });
   if (plan.live.length > 0 && !o.force) {
     throw new ConflictError(
       `${plan.live.map((l) => `job ${l.job.id} "${l.job.name}" is ${l.job.state}`).join("; ")}: rerunning would orphan a live run — stop it with --force, or wait`,
@@ -166,7 +175,7 @@ export async function rerunJobs(
       ? await stopLiveRuns(
           store,
           plan.live.map((l) => l.run),
-          { reason: "stopped for a rerun", ...o.stop },
+          { reason: "stopped for a rerun", ...o.stop, ...(transport ? { transport } : {}) },
         )
       : null;
   const now = Date.now();
