@@ -176,6 +176,38 @@ for (const d of dialects()) {
       assert.deepEqual(history.slice(-3), ["STAGED", "RUNNING", "COMPLETED"]);
     });
 
+    test("detect-lost reports what a dead submit left, and with --fail settles it without submitting anything twice", async () => {
+      await using p = await testProject(d, {}, { workers: cluster({ commandPrefix: loggingPrefix() }) });
+      const log = join(p.dir, "submissions");
+      cliPrefix(p, loggingPrefix("kill -9 $PPID; sleep 1"));
+      const ids = await p.add(flow(p.dir, 2));
+      assert.equal((await ferry(["offline", "submit"], { cwd: p.dir })).code, null);
+      const j0 = (await p.store.currentRuns([ids.j0!])).get(ids.j0!)!;
+      await until("j0 to start", () => existsSync(join(j0.launchDir!, "_ferry", "started.json")));
+      const report = await ferry(["detect-lost", "--json"], { cwd: p.dir });
+      assert.equal(report.code, 0, report.stderr);
+      const found = JSON.parse(report.stdout).submissions.found as { jobId: number; state: string }[];
+      assert.deepEqual(found.map((f) => f.jobId).sort(), [ids.j0, ids.j1]);
+      assert.equal(
+        (await p.job(ids.j1!)).state,
+        found.find((f) => f.jobId === ids.j1)!.state,
+        "reporting changes nothing",
+      );
+      const settled = await ferry(["detect-lost", "--fail", "--json"], { cwd: p.dir });
+      assert.equal(settled.code, 0, settled.stderr);
+      const adopted = JSON.parse(settled.stdout).submissions.adopted;
+      assert.equal(
+        adopted.started.length + adopted.collected.length,
+        1,
+        "j0 was submitted: followed, not resubmitted",
+      );
+      assert.deepEqual(adopted.released.length, 1, "j1 never reached the scheduler: back to READY");
+      assert.equal((await p.job(ids.j1!)).state, "READY");
+      assert.match(settled.stdout, /"released"/);
+      await finish(p);
+      await assertDoneOnce(p, p.dir, 2, log);
+    });
+
     test("runs a dead submit left RESERVED go back to READY and are submitted once", async () => {
       await using p = await testProject(d, {}, { workers: cluster({}) });
       const ids = await p.add(flow(p.dir, 2));

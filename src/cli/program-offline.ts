@@ -50,6 +50,13 @@ export function registerOfflineCommands(
           c.out.write(
             `submitted ${s.submitted.length} job${s.submitted.length === 1 ? "" : "s"} to worker ${s.worker}${s.limitedBy ? ` (${s.limitedBy})` : ""}\n`,
           );
+          const a = s.adopted;
+          if (a.examined > 0)
+            c.out.write(
+              `an earlier submit stopped half-way: ${a.collected.length} collected, ${a.started.length} running, ${a.found.length} found in the queue, ${a.released.length} back to READY, ${a.left.length} to look at again\n`,
+            );
+          for (const u of s.unknown)
+            c.out.write(paint(c.out, "yellow", `? job ${u.jobId} ${u.name}: ${u.message}\n`));
           for (const f of s.failed)
             c.out.write(paint(c.out, "red", `✗ job ${f.jobId} ${f.name} failed: ${f.message}\n`));
           for (const h of s.held)

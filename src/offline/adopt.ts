@@ -29,6 +29,28 @@ export interface AdoptOptions {
 
 export type Adopted = Reconciled & { examined: number };
 
+const noneAdopted = (): Adopted => ({
+  examined: 0,
+  collected: [],
+  started: [],
+  found: [],
+  released: [],
+  left: [],
+  problems: [],
+});
+
+function merge(a: Adopted, b: Adopted): Adopted {
+  return {
+    examined: a.examined + b.examined,
+    collected: [...a.collected, ...b.collected],
+    started: [...a.started, ...b.started],
+    found: [...a.found, ...b.found],
+    released: [...a.released, ...b.released],
+    left: [...a.left, ...b.left],
+    problems: [...a.problems, ...b.problems],
+  };
+}
+
 export async function adoptAbandoned(store: Store, worker: BatchWorker, o: AdoptOptions): Promise<Adopted> {
   const now = o.now ?? Date.now;
   const found = await findAbandonedSubmissions(store, {
@@ -37,15 +59,7 @@ export async function adoptAbandoned(store: Store, worker: BatchWorker, o: Adopt
     workers: [worker.name],
     now: now(),
   });
-  const empty: Adopted = {
-    examined: found.length,
-    collected: [],
-    started: [],
-    found: [],
-    released: [],
-    left: [],
-    problems: [],
-  };
+  const empty: Adopted = { ...noneAdopted(), examined: found.length };
   if (found.length === 0) return empty;
   const taken = await store.transaction((tx) =>
     takeOverRuns(tx, found, { owner: o.owner, leaseExpiresAt: now() + SUBMIT_LEASE_MS, now: now() }),
@@ -71,15 +85,7 @@ export async function adoptAbandoned(store: Store, worker: BatchWorker, o: Adopt
     absent: "release",
     now,
   });
-  return {
-    examined: found.length,
-    collected: r.collected,
-    started: r.started,
-    found: r.found,
-    released: [...empty.released, ...r.released],
-    left: r.left,
-    problems: r.problems,
-  };
+  return merge(empty, { ...r, examined: 0 });
 }
 
 export interface DeadSubmission {
@@ -123,24 +129,7 @@ export async function deadSubmissions(
     if (!o.act || runs.length === 0) continue;
     const ws = workerScheduler(worker, undefined, o.transport);
     const a = await adoptAbandoned(store, worker, { transport: o.transport, ws, owner: o.owner });
-    const acc = out.adopted ?? {
-      examined: 0,
-      collected: [],
-      started: [],
-      found: [],
-      released: [],
-      left: [],
-      problems: [],
-    };
-    out.adopted = {
-      examined: acc.examined + a.examined,
-      collected: [...acc.collected, ...a.collected],
-      started: [...acc.started, ...a.started],
-      found: [...acc.found, ...a.found],
-      released: [...acc.released, ...a.released],
-      left: [...acc.left, ...a.left],
-      problems: [...acc.problems, ...a.problems],
-    };
+    out.adopted = merge(out.adopted ?? noneAdopted(), a);
   }
   return out;
 }

@@ -136,6 +136,11 @@ class PgDb implements Db {
     });
     // An idle client that loses its connection (server restart) must not crash the process.
     this.#pool.on("error", () => {});
+    // Nor a client being handed over: pg parses a whole socket read at once, so a terminated
+    // backend's FATAL can be emitted right after the ReadyForQuery that handed a new client to
+    // `transaction` — before its own listener exists (seen under pg_terminate_backend in a
+    // loop: test/crash-postgres.test.ts). Errors still reach queries and the transaction.
+    this.#pool.on("connect", (client) => client.on("error", () => {}));
     this.#client = new PgClient(this.#pool, this.#where);
   }
 
@@ -206,7 +211,7 @@ class PgDb implements Db {
           await new Promise((r) => setTimeout(r, (connectionLost ? 100 : 5) * attempt + Math.random() * 20));
           continue;
         }
-        throw e instanceof StoreError ? e : describePgError(e, this.#where);
+        throw connectionLost && !(e instanceof StoreError) ? describePgError(e, this.#where) : e;
       } finally {
         conn.off("error", onError);
         // a client that lost its connection may still emit; the pool's listener is gone once released
