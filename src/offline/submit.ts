@@ -170,6 +170,15 @@ export async function offlineSubmit(
         summary.held.push({ ...brief, message: broken });
         continue;
       }
+      // still ours? A batch of slow submissions can outlast the lease, and another host's submit
+      // may then have adopted the rest: renewing with a compare-and-set makes the two exclusive
+      const renewed = await store.updateRuns(
+        [claim.runId],
+        { leaseExpiresAt: Date.now() + SUBMIT_LEASE_MS },
+        Date.now(),
+        { states: ["STAGED"], archived: false, leaseOwner: owner },
+      );
+      if (renewed === 0) continue;
       const r = await submitStaged(c, claim, req);
       if (r.kind === "submitted") {
         summary.submitted.push({
