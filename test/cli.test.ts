@@ -47,6 +47,9 @@ describe("ferry init, add, launch, jobs list", () => {
       failed: 0,
       interrupted: 0,
       stopped: 0,
+      recovered: 0,
+      lost: 0,
+      abandoned: [],
     });
     const list = await ferry(["jobs", "list", "--json"], { cwd: dir });
     const jobs = JSON.parse(list.stdout) as {
@@ -214,6 +217,9 @@ jobs:
       failed: 1,
       interrupted: 0,
       stopped: 0,
+      recovered: 0,
+      lost: 0,
+      abandoned: [],
     });
     assert.match(rest.stderr, /job 4 d failed: task 0 \(sh\) exited with code 4/);
   });
@@ -232,7 +238,16 @@ jobs:
     await startedRuns(dir, 2);
     child.kill("SIGINT");
     assert.equal(await exited, 130, "stopped by Ctrl+C: interrupted, even though its jobs finished");
-    assert.deepEqual(JSON.parse(stdout), { claimed: 2, completed: 2, failed: 0, interrupted: 0, stopped: 0 });
+    assert.deepEqual(JSON.parse(stdout), {
+      claimed: 2,
+      completed: 2,
+      failed: 0,
+      interrupted: 0,
+      stopped: 0,
+      recovered: 0,
+      lost: 0,
+      abandoned: [],
+    });
 
     const second = spawnFerry(["launch", "--concurrency", "2", "--json"], { cwd: dir });
     let out2 = "";
@@ -243,7 +258,16 @@ jobs:
     await new Promise((r) => setTimeout(r, 100));
     second.kill("SIGINT");
     await exited2;
-    assert.deepEqual(JSON.parse(out2), { claimed: 2, completed: 0, failed: 0, interrupted: 2, stopped: 0 });
+    assert.deepEqual(JSON.parse(out2), {
+      claimed: 2,
+      completed: 0,
+      failed: 0,
+      interrupted: 2,
+      stopped: 0,
+      recovered: 0,
+      lost: 0,
+      abandoned: [],
+    });
     const jobs = JSON.parse((await ferry(["jobs", "list", "--json"], { cwd: dir })).stdout) as {
       state: string;
     }[];

@@ -99,7 +99,16 @@ describe("the pull launcher when things break", () => {
     await pgc.start();
     assert.equal(await exited, 0, stderr);
     assert.match(stderr, /PostgreSQL: .*retrying in/, "the launcher said it was waiting for the database");
-    assert.deepEqual(JSON.parse(stdout), { claimed: 3, completed: 3, failed: 0, interrupted: 0, stopped: 0 });
+    assert.deepEqual(JSON.parse(stdout), {
+      claimed: 3,
+      completed: 3,
+      failed: 0,
+      interrupted: 0,
+      stopped: 0,
+      recovered: 0,
+      lost: 0,
+      abandoned: [],
+    });
     await using store = await openStore({ kind: "postgres", url: pgc.url });
     assert.equal(await store.countJobs({ states: ["COMPLETED"] }), 3);
     assert.equal((await store.findRuns({ includeArchived: true })).length, 3, "no job ran twice");

@@ -7,10 +7,14 @@ import type { ResolvedProject } from "../config/load.ts";
 import type { StopOptions } from "../engine/stop.ts";
 import type { FerryEvents } from "../model/events.ts";
 import type { Store } from "../store/store.ts";
+import { LocalTransport } from "../transport/local.ts";
+import type { Transport } from "../transport/types.ts";
 
 export class ApiContext implements AsyncDisposable {
   readonly project: ResolvedProject;
   readonly events: FerryEvents;
+  /** This machine: launch directories and processes seen from where the API runs. */
+  readonly transport: Transport = new LocalTransport();
   #store: Promise<Store> | undefined;
   #closed = false;
 
@@ -35,10 +39,14 @@ export class ApiContext implements AsyncDisposable {
     return this.#store;
   }
 
-  /** How live runs are stopped: scheduler jobs through their worker's cancel command. */
+  /**
+   * How live runs are stopped: pull runs on this machine by signal (results already written are
+   * collected first), scheduler jobs through their worker's cancel command.
+   */
   stopOptions(reason: string): StopOptions {
     return {
       reason,
+      transport: this.transport,
       cancelScheduled: async (runs) => {
         const { cancelSchedulerJobs } = await import("../offline/cancel.ts");
         await cancelSchedulerJobs(this.project, runs);

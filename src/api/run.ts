@@ -1,6 +1,7 @@
 /** Running jobs here (`launch`), through pilot jobs (`qlaunch`), and finding lost runs. */
 import type { LaunchSummary } from "../launcher/launch.ts";
 import { NotFoundError, UsageError } from "../model/errors.ts";
+import type { DeadSubmissions } from "../offline/adopt.ts";
 import type { QlaunchSummary } from "../qlaunch/qlaunch.ts";
 import type { ApiContext } from "./context.ts";
 import { checkExists, selectionFilter } from "./selection.ts";
@@ -149,6 +150,8 @@ export interface LostReport {
     checkpointTask: number | null;
   }[];
   handled: { collected: number[]; failed: number[]; rerun: { jobs: { id: number; name: string }[] } | null };
+  /** Offline runs a dead `offline submit` left RESERVED or STAGED (settled with fail/rerun). */
+  submissions: DeadSubmissions;
 }
 
 /** Find runs whose launcher or heartbeat went silent; collect finished ones; optionally fail or rerun the lost. */
@@ -161,18 +164,28 @@ export async function detectLost(
   const project = ctx.project;
   const store = await ctx.store();
   const { detectLost: detect, handleLost } = await import("../engine/lost.ts");
+  const transport = ctx.transport;
   const lost = await detect(store, {
+    transport,
     abandonedHere: true,
     heartbeatLimitMs: (name) => {
       const w = name !== null && Object.hasOwn(project.workers, name) ? project.workers[name] : undefined;
       return (w && w.mode !== "pull" ? w.lostAfterSeconds : 600) * 1000;
     },
   });
-  const handled = await handleLost(
+  const handled = await handleLost(store, lost, o.fail ? "fail" : o.rerun ? "rerun" : "report", {
+    transport,
+    ...(o.taskLevel ? { taskLevel: true } : {}),
+  });
+  const { deadSubmissions } = await import("../offline/adopt.ts");
+  const { asBatchWorker } = await import("../offline/worker-exec.ts");
+  const { newLeaseOwner } = await import("../engine/lifecycle/index.ts");
+  const submissions = await deadSubmissions(
     store,
-    lost,
-    o.fail ? "fail" : o.rerun ? "rerun" : "report",
-    o.taskLevel ? { taskLevel: true } : {},
+    Object.values(project.workers)
+      .filter((w) => w.mode === "offline")
+      .map(asBatchWorker),
+    { transport, owner: newLeaseOwner(transport.host), act: o.fail === true || o.rerun === true },
   );
   return {
     lost: lost.map((l) => ({
@@ -185,5 +198,6 @@ export async function detectLost(
       checkpointTask: l.checkpoint?.task ?? null,
     })),
     handled,
+    submissions,
   };
 }

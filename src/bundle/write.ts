@@ -84,6 +84,17 @@ export async function writeBundle(t: Transport, spec: BundleSpec): Promise<Retur
   const startTask = spec.recovery?.startTask ?? 0;
   await t.mkdir(paths.tasks);
   for (let i = startTask; i < spec.job.tasks.length; i++) await t.mkdir(paths.task(i).dir);
+  // A resumed run carries the earlier tasks' outputs at the paths they wrote them to, so the
+  // task it resumes at can read them: a fresh dir has none, --copy-data drops the old protocol
+  // folder and --previous-dir set the old one aside (above).
+  const earlier = (spec.recovery?.outputs ?? [])
+    .slice(0, startTask)
+    .flatMap((out, i) =>
+      out === null || out === undefined
+        ? []
+        : [{ path: paths.task(i).output, content: `${JSON.stringify(out)}\n` }],
+    );
+  if (earlier.length > 0) await t.writeMany(earlier);
   const jobFile: JobFile = {
     protocol: PROTOCOL_VERSION,
     runId: spec.runId,

@@ -121,7 +121,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "a FireWorks workflow file (lpad add format: fws, links, metadata; or one Firework)",
     args: [arg("<file>", "JSON or YAML")],
     options: {
-      write: value("--write <out>", "write the converted ferry flow (JSON) to this file instead of adding it", name),
+      write: value(
+        "--write <out>",
+        "write the converted ferry flow (JSON) to this file instead of adding it",
+        name,
+      ),
       ...json,
     },
     help: "ScriptTask, FileWriteTask and local FileTransferTask run as sh tasks; any other Firework runs\nthrough FireWorks on the node (pip install ./python fireworks in the worker's python).\nSpec keys ferry does not interpret are reported, never dropped silently.",

@@ -39,6 +39,26 @@ export function outcomeFromBundle(files: RunFiles, o: Outcome): RunOutcome {
   };
 }
 
+/**
+ * A result can appear while the job still reads RESERVED or STAGED: its submitter died before
+ * recording the submission (or the start was never seen). The run did start — it wrote a result
+ * — so the job goes through RUNNING first, which the state table allows, and then to its end.
+ */
+async function liftToRunning(
+  tx: StoreOps,
+  jobIds: readonly number[],
+  runIds: Map<number, number>,
+  now: number,
+): Promise<void> {
+  await tx.transitionJobs(jobIds, {
+    from: ["RESERVED", "STAGED"],
+    to: "RUNNING",
+    reason: "started (seen with its result)",
+    runId: runIds,
+    now,
+  });
+}
+
 export interface Applied {
   applied: boolean;
   /** Why nothing was applied: the run is no longer active, or was archived by a rerun. */
@@ -107,6 +127,7 @@ export async function applyOutcome(
       outcome = { ...outcome, error };
     }
   }
+  await liftToRunning(tx, [run.jobId], new Map([[run.jobId, runId]]), now);
   const moved = await tx.transitionJobs([run.jobId], {
     from: ACTIVE_STATES,
     to: state,
@@ -171,6 +192,12 @@ export async function applyOutcomes(
       results[x.i] = await applyOutcome(tx, x.runId, x.outcome, now); // stale: record it as applyOutcome does
     else owned.push({ ...x, jobId });
   }
+  await liftToRunning(
+    tx,
+    owned.map((x) => x.jobId),
+    new Map(owned.map((x) => [x.jobId, x.runId])),
+    now,
+  );
   for (const state of ["COMPLETED", "FAILED"] as const) {
     const mine = owned.filter((x) => x.outcome.state === state);
     if (mine.length === 0) continue;

@@ -9,6 +9,7 @@ import { describe, test } from "node:test";
 import { testProject } from "../../test/helpers/project.ts";
 import { dialects } from "../../test/helpers/stores.ts";
 import { ConflictError } from "../model/errors.ts";
+import { LocalTransport } from "../transport/local.ts";
 import { cancelJobs, pauseJobs, reigniteJobs, resumeJobs } from "./control.ts";
 import { rerunJobs } from "./rerun.ts";
 
@@ -179,7 +180,7 @@ jobs:
         (e: Error) => e instanceof ConflictError && /is RUNNING: rerunning would orphan/.test(e.message),
       );
       writeFileSync(flag, ""); // the rerun (picked up by the same launcher) finishes at once
-      const r = await rerunJobs(p.store, [ids.s!], { force: true });
+      const r = await rerunJobs(p.store, [ids.s!], { force: true, transport: new LocalTransport() });
       assert.equal(r.stopped?.cancelled.length, 1);
       assert.equal(r.stopped?.signalled.length, 1, "the wrapper on this host was signalled");
       const summary = await launching;

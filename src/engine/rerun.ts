@@ -17,9 +17,9 @@ import { ConflictError } from "../model/errors.ts";
 import { ACTIVE_STATES, isActive, type JobState } from "../model/states.ts";
 import type { Job, Recovery, Run } from "../model/types.ts";
 import type { Store, StoreOps } from "../store/store.ts";
-import { LocalTransport } from "../transport/local.ts";
+import type { Transport } from "../transport/types.ts";
 import { type Brief, brief, type LiveRun, liveRun, readJobs } from "./decide.ts";
-import { cancelRuns, type StopOptions, type StopReport, stopProcesses } from "./stop.ts";
+import { cancelRuns, collectWritten, type StopOptions, type StopReport, stopProcesses } from "./stop.ts";
 import { applyEdits, describeEdits, type EditLine, type JobEdits } from "./update.ts";
 
 export interface RerunOptions {
@@ -30,6 +30,8 @@ export interface RerunOptions {
   clearRecovery?: boolean;
   /** Edits applied with the rerun, e.g. a longer walltime: {"resources.walltime": "4:00:00"}. */
   set?: JobEdits;
+  /** Reads a lost run's launch directory for a task-level rerun (the caller's machine). */
+  transport?: Transport;
 }
 
 export interface RerunPlan {
@@ -71,7 +73,12 @@ export interface RerunRunOptions extends RerunOptions {
   dryRun?: boolean;
 }
 
-async function recoveryFor(job: Job, run: Run | undefined, dirMode: Recovery["dirMode"]): Promise<Recovery> {
+async function recoveryFor(
+  job: Job,
+  run: Run | undefined,
+  dirMode: Recovery["dirMode"],
+  transport: Transport | undefined,
+): Promise<Recovery> {
   if (!run?.checkpoint) {
     throw new ConflictError(
       `job ${job.id} "${job.name}" has no checkpoint to resume from (it never started a task)`,
@@ -87,9 +94,9 @@ async function recoveryFor(job: Job, run: Run | undefined, dirMode: Recovery["di
   const start = run.checkpoint.task;
   let outputs = run.checkpoint.outputs;
   let actions = run.checkpoint.actions;
-  if ((!outputs || outputs.length < start) && run.launchDir) {
+  if ((!outputs || outputs.length < start) && run.launchDir && transport) {
     // a lost run: its finished tasks' files are still in the launch dir
-    const files = await collectTaskFiles(new LocalTransport(), run.launchDir, job.recovery, start);
+    const files = await collectTaskFiles(transport, run.launchDir, job.recovery, start);
     outputs = files.outputs;
     actions = files.actions;
   }
@@ -142,7 +149,8 @@ async function decideRerun(
   }
   for (const j of [...selected, ...descendants]) {
     const run = current.get(j.id);
-    if (j.state !== "ARCHIVED" && isActive(j.state) && run) {
+    // a forgotten offline run is nobody's to collect (`ferry offline forget`): rerunning leaves it
+    if (j.state !== "ARCHIVED" && isActive(j.state) && run && !run.forgotten) {
       plan.live.push(liveRun(j, run));
       liveRuns.push(run);
     }
@@ -151,7 +159,7 @@ async function decideRerun(
     let r: Recovery | null = o.clearRecovery ? null : j.recovery;
     if (o.clearRecovery && j.recovery)
       plan.cleared.push({ jobId: j.id, name: j.name, savedTask: j.recovery.startTask });
-    if (o.taskLevel) r = await recoveryFor(j, current.get(j.id), o.dirMode ?? "fresh");
+    if (o.taskLevel) r = await recoveryFor(j, current.get(j.id), o.dirMode ?? "fresh", o.transport);
     recovery.set(j.id, r);
     if (r)
       plan.resume.push({
@@ -250,9 +258,18 @@ export async function rerunJobs(
     return { ...d.plan, warnings, stopped: null, ready: [] };
   }
   const reason = o.stop?.reason || "stopped for a rerun";
+  const transport = o.transport ?? o.stop?.transport;
+  const opts: RerunRunOptions = transport ? { ...o, transport } : o;
+  // a forced rerun first collects results already written, so their work is archived with the
+  // run (COMPLETED, with outputs) instead of being recorded CANCELLED and dropped
+  const collected = { collected: [] as number[], problems: [] as string[] };
+  if (o.force && transport) {
+    const seen = await decideRerun(store, ids, opts, false);
+    if (seen.liveRuns.length > 0) await collectWritten(store, transport, seen.liveRuns, collected);
+  }
   let cancelled: Run[] = [];
   const { d, ready } = await store.transaction(async (tx) => {
-    const d = await decideRerun(tx, ids, o, true);
+    const d = await decideRerun(tx, ids, opts, true);
     if (d.plan.live.length > 0 && !o.force) {
       throw new ConflictError(
         `${d.plan.live.map((l) => `job ${l.job.id} "${l.job.name}" is ${l.job.state}`).join("; ")}: rerunning would orphan a live run — stop it with --force, or wait`,
@@ -263,6 +280,11 @@ export async function rerunJobs(
     cancelled = await cancelRuns(tx, d.liveRuns, reason, now);
     return { d, ready: await applyRerun(tx, d, o, now) };
   });
-  const stopped = cancelled.length > 0 ? await stopProcesses(cancelled, { ...o.stop, reason }) : null;
+  const stop = { ...o.stop, reason, ...(transport ? { transport } : {}) };
+  let stopped: StopReport | null = null;
+  if (cancelled.length > 0 || collected.collected.length > 0) {
+    stopped = await stopProcesses(cancelled, stop, collected.collected);
+    stopped.problems.unshift(...collected.problems);
+  }
   return { ...d.plan, warnings, stopped, ready };
 }

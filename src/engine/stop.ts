@@ -3,35 +3,43 @@
  * RUNNING firework by archiving its launch: the old process keeps running, its result is dropped
  * and a second copy may start in the same directory — reference/fireworks.md §5.1).
  *
- * The run is marked CANCELLED first, in the database: from then on its result, if it still
- * arrives, is kept on the run for the record but never applied (engine/outcome.ts). Then the
- * process is asked to stop:
- *  - pull runs on this host: SIGTERM to the wrapper (its pid is in started.json); the wrapper
- *    kills the task tree and records the signal;
+ * A run whose result is already written (it finished, nobody collected it yet) is collected
+ * first (`collectWritten`, before the deciding transaction), through the caller's transport: a forced rerun then archives a COMPLETED run with its
+ * outputs, instead of recording it CANCELLED and dropping the work. Every other live run is
+ * marked CANCELLED in the database: from then on its result, if it still arrives, is kept on the
+ * run for the record but never applied (engine/outcome.ts). Then the process is asked to stop:
+ *  - pull runs on the transport's host: SIGTERM to the wrapper (its pid is in started.json),
+ *    which kills the task tree and records the signal;
  *  - pull runs on another host: their launcher sees the run is no longer RUNNING at its next
  *    lease beat and stops it (launcher/launch.ts);
  *  - offline/managed runs: the scheduler job is cancelled (scancel, qdel, bkill, kill) through
  *    the `cancelScheduled` callback the caller provides.
  */
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
-import { readRunFiles } from "../bundle/collect.ts";
-import { bundlePaths } from "../bundle/layout.ts";
+import { collectOutcome, readRunFiles } from "../bundle/collect.ts";
 import { errorMessage } from "../model/errors.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
 import type { Run } from "../model/types.ts";
 import type { Store, StoreOps } from "../store/store.ts";
-import { LocalTransport } from "../transport/local.ts";
+import type { Transport } from "../transport/types.ts";
+import { wrapperAlive } from "./lifecycle/owner.ts";
+import { applyOutcome, outcomeFromBundle } from "./outcome.ts";
 
 export interface StopOptions {
   reason: string;
+  /**
+   * The machine the caller runs on: launch directories are read through it and pull runs whose
+   * host it is are signalled through it. Without one, only the database changes (and pull runs
+   * are left for their launcher to stop at its next beat).
+   */
+  transport?: Transport;
   /** Cancel a scheduler job (offline/managed runs); reports problems by throwing. */
   cancelScheduled?: (runs: readonly Run[]) => Promise<void>;
   now?: number;
 }
 
 export interface StopReport {
+  /** Runs whose result was already written: collected, not cancelled. */
+  collected: number[];
   /** Runs marked CANCELLED. */
   cancelled: number[];
   /** Runs whose process was signalled here. */
@@ -44,22 +52,35 @@ export interface StopReport {
 }
 
 /**
- * Is `pid` still this run's wrapper? A PID from started.json may have been reused (pid_max is
- * 32768 on many machines and wraps within minutes under load), so check its command line names
- * the run's own script before signalling it.
+ * Collect the results already written by any of these runs (before they are cancelled: a forced
+ * rerun must not drop finished work); returns the runs collected.
  */
-function isWrapper(pid: number, script: string): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
+export async function collectWritten(
+  store: Store,
+  t: Transport,
+  runs: readonly Run[],
+  report: Pick<StopReport, "collected" | "problems">,
+): Promise<Set<number>> {
+  const jobs = new Map((await store.getJobs(runs.map((r) => r.jobId))).map((j) => [j.id, j]));
+  const done = new Set<number>();
+  for (const r of runs) {
+    const job = jobs.get(r.jobId);
+    if (!r.launchDir || !job) continue;
+    try {
+      const files = await readRunFiles(t, r.launchDir, r.id);
+      if (!files.result) continue;
+      const outcome = outcomeFromBundle(
+        files,
+        await collectOutcome(t, r.launchDir, files.result, job.tasks, job.recovery),
+      );
+      await store.transaction((tx) => applyOutcome(tx, r.id, outcome, Date.now()));
+      done.add(r.id);
+      report.collected.push(r.id);
+    } catch (e) {
+      report.problems.push(`run ${r.id}: cannot read its result: ${errorMessage(e)}`);
+    }
   }
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(script);
-  } catch {
-    const ps = spawnSync("ps", ["-o", "args=", "-p", String(pid)], { encoding: "utf8" });
-    return ps.status === 0 && ps.stdout.includes(script);
-  }
+  return done;
 }
 
 /**
@@ -97,36 +118,36 @@ export async function cancelRuns(
 }
 
 /** After the commit: signal the wrappers here, delegate the others, cancel scheduler jobs. */
-export async function stopProcesses(cancelled: readonly Run[], o: StopOptions): Promise<StopReport> {
+export async function stopProcesses(
+  cancelled: readonly Run[],
+  o: StopOptions,
+  collected: readonly number[] = [],
+): Promise<StopReport> {
   const report: StopReport = {
+    collected: [...collected],
     cancelled: cancelled.map((r) => r.id),
     signalled: [],
     delegated: [],
     scheduled: [],
     problems: [],
   };
-  const here = hostname();
-  const local = new LocalTransport();
+  const t = o.transport;
   const scheduled: Run[] = [];
   for (const r of cancelled) {
     if (r.mode !== "pull") {
       if (r.schedulerId) scheduled.push(r);
       continue;
     }
-    if (r.host !== here) {
+    if (!t || r.host !== t.host) {
       report.delegated.push(r.id);
       continue;
     }
     if (!r.launchDir) continue;
-    const files = await readRunFiles(local, r.launchDir, r.id);
+    const files = await readRunFiles(t, r.launchDir, r.id);
     const pid = files.started?.pid;
-    if (pid && !files.result && isWrapper(pid, bundlePaths(r.launchDir).script)) {
-      try {
-        process.kill(pid, "SIGTERM");
-        report.signalled.push(r.id);
-      } catch (e) {
-        report.problems.push(`run ${r.id}: cannot signal pid ${pid}: ${errorMessage(e)}`);
-      }
+    if (pid && !files.result && (await wrapperAlive(t, r, pid))) {
+      if (await t.signal(pid, "SIGTERM")) report.signalled.push(r.id);
+      else report.problems.push(`run ${r.id}: cannot signal pid ${pid}`);
     }
   }
   if (scheduled.length > 0) {
@@ -146,8 +167,21 @@ export async function stopProcesses(cancelled: readonly Run[], o: StopOptions): 
   return report;
 }
 
+/** Collect what finished, cancel the rest and stop their processes (detect-lost, the runner). */
 export async function stopLiveRuns(store: Store, runs: readonly Run[], o: StopOptions): Promise<StopReport> {
+  const problems: string[] = [];
+  const got = { collected: [] as number[], problems };
+  const done = o.transport ? await collectWritten(store, o.transport, runs, got) : new Set<number>();
   const now = o.now ?? Date.now();
-  const cancelled = await store.transaction((tx) => cancelRuns(tx, runs, o.reason, now));
-  return stopProcesses(cancelled, o);
+  const cancelled = await store.transaction((tx) =>
+    cancelRuns(
+      tx,
+      runs.filter((r) => !done.has(r.id)),
+      o.reason,
+      now,
+    ),
+  );
+  const report = await stopProcesses(cancelled, o, got.collected);
+  report.problems.unshift(...problems);
+  return report;
 }

@@ -6,25 +6,28 @@
  *
  * While a job runs, the launcher holds its run's lease in the database and renews all its
  * leases with one statement per beat; a launcher that dies stops renewing, and its runs are
- * found by `ferry detect-lost` within a lease period (seconds to minutes, not FireWorks' 4 h).
+ * found by `ferry detect-lost` within a lease period (seconds to minutes, not FireWorks' 4 h) —
+ * or at once by the next launcher on the same host (its predecessor's pid is gone), which keeps
+ * watching those whose wrapper survived and collects them when they finish (abandoned.ts).
  *
  * Stopping: `stop` (first Ctrl+C) stops claiming and lets running jobs finish; `abort` (second
  * Ctrl+C) sends SIGTERM to the running wrappers, which kill their tasks and record the signal —
  * those runs are kept as INTERRUPTED and their jobs go back to READY. No job is left claimed
  * but abandoned.
  */
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import type { ResolvedProject, ResolvedWorker } from "../config/load.ts";
 import { type ClaimedRun, claimReserved, claimRuns, pendingWork } from "../engine/claim.ts";
 import { releaseInterrupted } from "../engine/interrupt.ts";
-import { detectLost, handleLost } from "../engine/lost.ts";
+import { newLeaseOwner } from "../engine/lifecycle/index.ts";
 import { applyOutcome, type RunOutcome } from "../engine/outcome.ts";
 import { coerceError } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
 import type { Store } from "../store/store.ts";
+import { LocalTransport } from "../transport/local.ts";
+import { type AbandonedRun, AbandonedRuns } from "./abandoned.ts";
 import { runLocally } from "./local-run.ts";
+import { releaseUnstarted } from "./unstarted.ts";
 
 export interface LaunchOptions {
   project: ResolvedProject;
@@ -54,7 +57,16 @@ export interface LaunchSummary {
   interrupted: number;
   /** Runs cancelled or rerun from elsewhere while they ran here (stopped, result not applied). */
   stopped: number;
+  /** Runs an earlier launcher abandoned, whose result this one collected: COMPLETED. */
+  recovered: number;
+  /** Runs an earlier launcher abandoned that ended FAILED (lost, or a failed result collected). */
+  lost: number;
+  /** What was found of runs an earlier launcher abandoned, and what became of each. */
+  abandoned: AbandonedRun[];
 }
+
+/** How often abandoned runs are looked at again while a launcher waits for them. */
+const ABANDONED_CHECK_MS = 1000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -103,7 +115,9 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     throw new Error(`worker "${o.worker.name}" is a ${o.worker.mode} worker; ferry launch runs pull workers`);
   }
   const concurrency = Math.max(1, o.concurrency ?? o.worker.concurrency);
-  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const transport = new LocalTransport();
+  const here = transport.host;
+  const owner = newLeaseOwner(here);
   const leaseMs = o.worker.leaseSeconds * 1000;
   const worker = {
     name: o.worker.name,
@@ -113,47 +127,47 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
   const cacheDir = join(o.project.dir, ".ferry", "cache", "bundles");
   const limit = o.once || o.runId !== undefined ? 1 : (o.maxJobs ?? Number.POSITIVE_INFINITY);
   const deadline = o.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + o.timeoutMs;
-  const summary: LaunchSummary = { claimed: 0, completed: 0, failed: 0, interrupted: 0, stopped: 0 };
+  const summary: LaunchSummary = {
+    claimed: 0,
+    completed: 0,
+    failed: 0,
+    interrupted: 0,
+    stopped: 0,
+    recovered: 0,
+    lost: 0,
+    abandoned: [],
+  };
   const running = new Map<number, { promise: Promise<void>; pid?: number }>();
   const wake = new Wakeup();
   const notify = () => wake.notify();
   o.stop?.addEventListener("abort", notify, { once: true });
 
   o.events.emit("launcher:start", { owner, concurrency, worker: worker.name });
-  // runs left behind by an earlier launcher on this host: collect finished ones, fail dead ones
-  const abandoned = await withRetry(o.events, () => detectLost(store, { abandonedHere: true }), o.stop);
-  const mine = abandoned.filter((l) => l.run.host === hostname() && l.run.worker === worker.name);
-  if (mine.length > 0) {
-    const handled = await handleLost(store, mine, "fail");
-    for (const l of mine) {
-      const state = handled.collected.includes(l.job.id)
-        ? "collected"
-        : handled.failed.includes(l.job.id)
-          ? "failed"
-          : "left running";
-      o.events.emit("run:lost", {
-        jobId: l.job.id,
-        runId: l.run.id,
-        reason: `abandoned by an earlier launcher: ${state}`,
-      });
+  const abandoned = new AbandonedRuns(store, transport, o.events);
+  let lastCheck = 0;
+  const checkAbandoned = async () => {
+    lastCheck = Date.now();
+    for (const a of await withRetry(o.events, () => abandoned.check(), o.stop)) {
+      summary.abandoned.push(a);
+      if (a.state === "COMPLETED") summary.recovered++;
+      else if (a.state === "FAILED") summary.lost++;
     }
-  }
+  };
+  // runs left behind by an earlier launcher: collect finished ones, fail dead ones, watch live ones
+  await checkAbandoned();
+  let claiming = false;
   const onBeat = async () => {
     const now = Date.now();
     await store.renewLeases(owner, now + leaseMs, now);
+    const mine = await store.findRuns({ leaseOwner: owner, includeArchived: true });
     // a run cancelled or rerun meanwhile (from another shell or host) is stopped here
-    const stopped = (await store.findRuns({ leaseOwner: owner, includeArchived: true })).filter(
-      (r) => (r.state !== "RUNNING" || r.archived) && running.has(r.id),
-    );
-    for (const r of stopped) {
+    for (const r of mine.filter((x) => (x.state !== "RUNNING" || x.archived) && running.has(x.id))) {
       const pid = running.get(r.id)?.pid;
-      if (pid === undefined) continue;
-      try {
-        process.kill(pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
+      if (pid !== undefined) await transport.signal(pid, "SIGTERM");
     }
+    // a claim whose answer was lost (the connection dropped during its COMMIT) and was claimed
+    // again: the first claim's runs are ours but never started — give them back
+    if (!claiming) await releaseUnstarted(store, transport, mine, (id) => running.has(id) || claiming);
   };
   const beat = setInterval(
     () => {
@@ -165,14 +179,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
   );
   beat.unref();
   const onAbort = () => {
-    for (const r of running.values()) {
-      if (r.pid === undefined) continue;
-      try {
-        process.kill(r.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-    }
+    for (const r of running.values()) if (r.pid !== undefined) void transport.signal(r.pid, "SIGTERM");
     wake.notify();
   };
   o.abort?.addEventListener("abort", onAbort, { once: true });
@@ -222,7 +229,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       name: claim.job.name,
       launchDir: claim.launchDir,
     });
-    entry.promise = runLocally(claim, {
+    entry.promise = runLocally(transport, claim, {
       env: o.worker.env,
       ...(o.worker.preRun ? { preRun: o.worker.preRun } : {}),
       node: o.worker.node === "node" ? process.execPath : o.worker.node,
@@ -230,7 +237,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       cacheDir,
       onStart: (pid) => {
         entry.pid = pid;
-        if (o.abort?.aborted) process.kill(pid, "SIGTERM");
+        if (o.abort?.aborted) void transport.signal(pid, "SIGTERM");
       },
     })
       .then((outcome) => finish(claim, outcome, started))
@@ -249,11 +256,12 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
         o.stop?.aborted || o.abort?.aborted || Date.now() >= deadline || summary.claimed >= limit;
       if (!stopping && running.size < concurrency) {
         const want = Math.min(concurrency - running.size, limit - summary.claimed);
+        claiming = true;
         const got = await withRetry(
           o.events,
           () =>
             o.runId !== undefined
-              ? claimReserved(store, o.runId, { worker, leaseOwner: owner, leaseMs, host: hostname() })
+              ? claimReserved(store, o.runId, { worker, leaseOwner: owner, leaseMs, host: here })
               : claimRuns(store, {
                   worker,
                   limit: want,
@@ -261,11 +269,13 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
                   mode: "pull",
                   leaseOwner: owner,
                   leaseMs,
-                  host: hostname(),
+                  host: here,
                   ...(o.flowIds ? { flowIds: o.flowIds } : {}),
                 }),
           o.stop,
-        );
+        ).finally(() => {
+          claiming = false;
+        });
         for (const f of got.failed) {
           summary.failed++;
           o.events.emit("run:finished", {
@@ -298,7 +308,17 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
         if (pending.ready === 0 && pending.active === 0) break;
         o.events.emit("launcher:idle", { running: pending.active, waiting: pending.ready });
       }
-      await wake.wait(running.size > 0 && (stopping || running.size >= concurrency) ? 60_000 : idleMs);
+      // what we may be waiting for: a run another launcher abandoned (alive here, or lease expired)
+      if (!stopping && Date.now() - lastCheck >= ABANDONED_CHECK_MS) {
+        const before = summary.abandoned.length;
+        await checkAbandoned();
+        if (summary.abandoned.length > before) {
+          idleMs = 50;
+          continue;
+        }
+      }
+      const busy = running.size > 0 && (stopping || running.size >= concurrency);
+      await wake.wait(busy && abandoned.watching.size === 0 ? 60_000 : Math.min(idleMs, ABANDONED_CHECK_MS));
       idleMs = Math.min(idleMs * 2, o.maxPollMs ?? 1000);
     }
   } finally {

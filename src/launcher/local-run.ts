@@ -13,7 +13,7 @@ import { writeBundle } from "../bundle/write.ts";
 import type { ClaimedRun } from "../engine/claim.ts";
 import { outcomeFromBundle, type RunOutcome } from "../engine/outcome.ts";
 import { errorMessage } from "../model/errors.ts";
-import { LocalTransport } from "../transport/local.ts";
+import type { Transport } from "../transport/types.ts";
 
 export interface LocalRunOptions {
   env: Readonly<Record<string, string>>;
@@ -24,8 +24,6 @@ export interface LocalRunOptions {
   /** Called with the wrapper's pid once it started (to signal it on interrupt). */
   onStart?: (pid: number) => void;
 }
-
-const local = new LocalTransport();
 
 function failed(reason: "bundle" | "lost", message: string, finishedAt = Date.now()): RunOutcome {
   return {
@@ -39,7 +37,12 @@ function failed(reason: "bundle" | "lost", message: string, finishedAt = Date.no
   };
 }
 
-export async function runLocally(claim: ClaimedRun, options: LocalRunOptions): Promise<RunOutcome> {
+/** `local` is this machine's transport: the wrapper is spawned here, its files are read here. */
+export async function runLocally(
+  local: Transport,
+  claim: ClaimedRun,
+  options: LocalRunOptions,
+): Promise<RunOutcome> {
   let paths: ReturnType<typeof bundlePaths>;
   try {
     paths = await writeBundle(local, {

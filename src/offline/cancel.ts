@@ -9,14 +9,18 @@ import type { Run } from "../model/types.ts";
 import { execIdempotent } from "../schedulers/common/retry.ts";
 import { getScheduler } from "../schedulers/registry.ts";
 import { LocalTransport } from "../transport/local.ts";
+import type { Transport } from "../transport/types.ts";
 
-export async function cancelSchedulerJobs(project: ResolvedProject, runs: readonly Run[]): Promise<void> {
+export async function cancelSchedulerJobs(
+  project: ResolvedProject,
+  runs: readonly Run[],
+  transport: Transport = new LocalTransport(),
+): Promise<void> {
   const byWorker = new Map<string, Run[]>();
   for (const r of runs) {
     if (!r.schedulerId || !r.worker) continue;
     byWorker.set(r.worker, [...(byWorker.get(r.worker) ?? []), r]);
   }
-  const transport = new LocalTransport();
   const problems: string[] = [];
   for (const [name, list] of byWorker) {
     const worker = project.workers[name];

@@ -19,6 +19,7 @@
 import { collectOutcome, type RunFiles, readRunFiles } from "../bundle/collect.ts";
 import { bundlePaths } from "../bundle/layout.ts";
 import type { ResolvedProject } from "../config/load.ts";
+import { failVanished, recordStart, recordVanished } from "../engine/lifecycle/index.ts";
 import { applyOutcome, applyOutcomes, outcomeFromBundle, type RunOutcome } from "../engine/outcome.ts";
 import { errorMessage } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
@@ -27,6 +28,7 @@ import type { Run, RunError } from "../model/types.ts";
 import type { SchedulerJobStatus } from "../schedulers/types.ts";
 import type { Store } from "../store/store.ts";
 import { LocalTransport } from "../transport/local.ts";
+import type { Transport } from "../transport/types.ts";
 import { asBatchWorker, workerScheduler } from "./worker-exec.ts";
 
 export interface RecoverOptions {
@@ -36,6 +38,8 @@ export interface RecoverOptions {
   poll?: boolean;
   batchSize?: number;
   now?: () => number;
+  /** Where launch directories are read and scheduler commands run (default: this machine). */
+  transport?: Transport;
 }
 
 export interface RecoverSummary {
@@ -57,8 +61,6 @@ export interface RecoverSummary {
    */
   deferred: { worker: string; seconds: number }[];
 }
-
-const local = new LocalTransport();
 
 async function applyBatch(
   store: Store,
@@ -123,40 +125,31 @@ async function noteProgress(
   } else if (run.problem !== null && run.schedulerId !== null) {
     patch.problem = null;
   }
-  const startedNow =
-    files.started && (run.state === "RESERVED" || run.state === "STAGED" || run.state === "SUBMITTED");
-  if (Object.keys(patch).length === 0 && !startedNow) return;
+  const started =
+    files.started && (run.state === "RESERVED" || run.state === "STAGED" || run.state === "SUBMITTED")
+      ? files.started
+      : null;
+  if (Object.keys(patch).length === 0 && !started) return;
   await store.transaction(async (tx) => {
     if (Object.keys(patch).length > 0) await tx.updateRuns([run.id], patch, now);
-    if (startedNow && files.started) {
-      const moved = await tx.updateRuns(
-        [run.id],
-        {
-          state: "RUNNING",
-          startedAt: files.started.at * 1000,
-          host: files.started.host,
-          heartbeatAt: (files.heartbeat ?? files.started.at) * 1000,
-        },
+    if (
+      started &&
+      (await recordStart(tx, {
+        runId: run.id,
+        startedAt: started.at * 1000,
+        host: started.host,
+        heartbeatAt: (files.heartbeat ?? started.at) * 1000,
         now,
-        { states: ["RESERVED", "STAGED", "SUBMITTED"], archived: false },
-      );
-      if (moved > 0) {
-        await tx.transitionJobs([run.jobId], {
-          from: ["RESERVED", "STAGED", "SUBMITTED"],
-          to: "RUNNING",
-          reason: `started on ${files.started.host}`,
-          runId: run.id,
-          now,
-        });
-        s.started.push(run.jobId);
-      }
-    }
+      }))
+    )
+      s.started.push(run.jobId);
   });
 }
 
 /** A job the scheduler no longer runs and that wrote no result. */
 async function settleVanished(
   store: Store,
+  local: Transport,
   run: Run,
   status: SchedulerJobStatus,
   graceMs: number,
@@ -164,26 +157,14 @@ async function settleVanished(
   now: number,
 ): Promise<void> {
   if (run.state !== "FINISHED") {
-    await store.transaction(async (tx) => {
-      const moved = await tx.updateRuns(
-        [run.id],
-        { state: "FINISHED", schedulerState: status.state, finishedAt: now },
+    await store.transaction((tx) =>
+      recordVanished(tx, {
+        runId: run.id,
+        schedulerState: status.state,
+        reason: `left the ${status.native || "scheduler"} queue (${status.state})`,
         now,
-        {
-          states: ["RESERVED", "STAGED", "SUBMITTED", "RUNNING"],
-          archived: false,
-        },
-      );
-      if (moved > 0) {
-        await tx.transitionJobs([run.jobId], {
-          from: ["SUBMITTED", "RUNNING", "STAGED"],
-          to: "FINISHED",
-          reason: `left the ${status.native || "scheduler"} queue (${status.state})`,
-          runId: run.id,
-          now,
-        });
-      }
-    });
+      }),
+    );
     s.finished.push(run.jobId);
     return;
   }
@@ -219,20 +200,7 @@ async function settleVanished(
     reason,
   };
   const applied = await store.transaction((tx) =>
-    applyOutcome(
-      tx,
-      run.id,
-      {
-        state: "FAILED",
-        outputs: null,
-        actions: [],
-        error,
-        exitCode: status.exitCode,
-        checkpoint: run.checkpoint,
-        finishedAt: now,
-      },
-      now,
-    ),
+    failVanished(tx, { runId: run.id, error, checkpoint: run.checkpoint, now }),
   );
   if (applied.applied) s.failed.push(run.jobId);
 }
@@ -243,6 +211,7 @@ export async function offlineRecover(
   o: RecoverOptions = {},
 ): Promise<RecoverSummary> {
   const now = () => o.now?.() ?? Date.now();
+  const local = o.transport ?? new LocalTransport();
   const s: RecoverSummary = {
     examined: 0,
     started: [],
@@ -322,7 +291,7 @@ export async function offlineRecover(
       continue;
     }
     const calls = { count: 0 };
-    const ws = workerScheduler(worker, calls);
+    const ws = workerScheduler(worker, calls, local);
     const polled = await ws.poller.poll(list.map((r) => r.schedulerId!));
     s.schedulerCalls += calls.count;
     for (const p of polled.problems) s.problems.push({ jobId: -1, runId: -1, problem: `${name}: ${p}` });
@@ -339,7 +308,7 @@ export async function offlineRecover(
       // gone from the queue: the result file may only be late (NFS); look once more before deciding
       const files = await readRunFiles(local, run.launchDir!, run.id);
       if (files.result) continue; // the next recover collects it
-      await settleVanished(store, fresh, status, worker.statusIntervalSeconds * 2000, s, now());
+      await settleVanished(store, local, fresh, status, worker.statusIntervalSeconds * 2000, s, now());
     }
   }
   return s;

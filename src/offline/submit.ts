@@ -4,35 +4,40 @@
  * submit run.sh to the worker's scheduler and record the scheduler's job id. The compute node
  * needs nothing but sh (and node for js tasks, python for py tasks) and never touches the database.
  *
- *   READY → RESERVED (claimed) → STAGED (bundle written) → SUBMITTED (scheduler id recorded)
+ *   READY → RESERVED (claimed, with this process's lease) → STAGED (bundle written)
+ *         → SUBMITTED (scheduler id recorded) — or HELD with the reason
  *
- * A submission the scheduler refuses holds the job (HELD, with the scheduler's message;
- * `ferry retry` releases it) instead of retrying it blindly on every call. A submission that
- * succeeded but whose id could not be read stays SUBMITTED: the bundle's own files, not the
- * scheduler id, tell `recover` what happened.
+ * Every process can die at any instruction, so: a batch is claimed only to be staged at once
+ * (bundles written, then staged together), and what an earlier submit left half-way is adopted
+ * first (adopt.ts): RESERVED runs go back to READY, STAGED ones are looked up — launch directory,
+ * then the scheduler by the run's job name — before anything is submitted again.
  */
-import { hostname } from "node:os";
 import { join } from "node:path";
-import { bundlePaths } from "../bundle/layout.ts";
 import { writeBundle } from "../bundle/write.ts";
 import type { ResolvedProject } from "../config/load.ts";
 import { type ClaimedRun, claimRuns } from "../engine/claim.ts";
 import { failClaimed } from "../engine/fail-claimed.ts";
-import { errorMessage, SchedulerError, ValidationError } from "../model/errors.ts";
+import { newLeaseOwner, stageRuns } from "../engine/lifecycle/index.ts";
+import { errorMessage, ValidationError } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
-import { resolveResources } from "../model/resources.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
-import type { RunError } from "../model/types.ts";
-import type { SubmitRequest } from "../schedulers/types.ts";
 import type { Store } from "../store/store.ts";
 import { LocalTransport } from "../transport/local.ts";
-import { type BatchWorker, type WorkerScheduler, workerScheduler } from "./worker-exec.ts";
+import type { Transport } from "../transport/types.ts";
+import { type Adopted, adoptAbandoned, SUBMIT_LEASE_MS } from "./adopt.ts";
+import { submitRequest } from "./request.ts";
+import { hold, type SubmitContext, submitStaged } from "./submit-run.ts";
+import { type BatchWorker, workerScheduler } from "./worker-exec.ts";
+
+export { submitRequest } from "./request.ts";
 
 export interface SubmitOptions {
   maxJobs?: number;
   /** Only these jobs (if READY). */
   jobIds?: readonly number[];
   events?: FerryEvents;
+  /** Where bundles are written and commands run (default: this machine). */
+  transport?: Transport;
 }
 
 export interface SubmitSummary {
@@ -40,51 +45,16 @@ export interface SubmitSummary {
   submitted: { jobId: number; name: string; runId: number; schedulerId: string | null; launchDir: string }[];
   failed: { jobId: number; name: string; message: string }[];
   held: { jobId: number; name: string; message: string }[];
+  /** Submitted, but whether the scheduler has them is not known yet: looked up again next time. */
+  unknown: { jobId: number; name: string; message: string }[];
+  /** What an earlier submit that stopped half-way left, and what became of it. */
+  adopted: Adopted;
   /** Why fewer jobs than asked were submitted (maxQueued reached, nothing READY). */
   limitedBy: string | null;
 }
 
-const local = new LocalTransport();
-
-/** The scheduler request of one claimed run: resources (worker defaults < job), names, paths, warning. */
-export function submitRequest(worker: BatchWorker, ws: WorkerScheduler, claim: ClaimedRun): SubmitRequest {
-  const paths = bundlePaths(claim.launchDir);
-  const resources = resolveResources(worker.scheduler, worker.defaultResources, claim.job.resources);
-  const req: SubmitRequest = {
-    scriptPath: paths.script,
-    workDir: claim.launchDir,
-    jobName: `ferry-${claim.job.name}`,
-    stdoutPath: paths.schedulerOut,
-    stderrPath: paths.schedulerErr,
-    resources,
-  };
-  const signal = ws.scheduler.warningSignals[0];
-  if (signal && worker.walltimeWarningSeconds > 0 && resources.walltimeSeconds !== undefined) {
-    req.warning = {
-      signal,
-      secondsBefore: Math.min(worker.walltimeWarningSeconds, Math.floor(resources.walltimeSeconds / 2)),
-    };
-  }
-  return req;
-}
-
-async function failRun(
-  store: Store,
-  claim: ClaimedRun,
-  error: RunError,
-  to: "FAILED" | "HELD",
-): Promise<void> {
-  await store.transaction((tx) =>
-    failClaimed(tx, {
-      runId: claim.runId,
-      jobId: claim.job.id,
-      from: ["RESERVED", "STAGED"],
-      error,
-      to,
-      now: Date.now(),
-    }),
-  );
-}
+/** Claimed runs are staged in batches this size: a kill -9 strands at most one batch, briefly. */
+const BATCH = 50;
 
 export async function offlineSubmit(
   store: Store,
@@ -92,12 +62,18 @@ export async function offlineSubmit(
   worker: BatchWorker,
   o: SubmitOptions = {},
 ): Promise<SubmitSummary> {
-  const ws = workerScheduler(worker);
+  const transport = o.transport ?? new LocalTransport();
+  const ws = workerScheduler(worker, undefined, transport);
+  const owner = newLeaseOwner(transport.host);
+  const c: SubmitContext = { store, worker, ws, transport, owner };
+  const adopted = await adoptAbandoned(store, worker, { transport, ws, owner });
   const summary: SubmitSummary = {
     worker: worker.name,
     submitted: [],
     failed: [],
     held: [],
+    unknown: [],
+    adopted,
     limitedBy: null,
   };
   const active = (
@@ -113,29 +89,28 @@ export async function offlineSubmit(
   }
   const limit = Math.min(room, o.maxJobs ?? Number.POSITIVE_INFINITY);
   const cacheDir = join(project.dir, ".ferry", "cache", "bundles");
-  let submittedCount = 0;
-  while (submittedCount < limit) {
-    const batch = Math.min(50, limit - submittedCount);
+  let taken = 0;
+  let broken: string | null = null;
+  while (taken < limit && broken === null) {
     const claimed = await claimRuns(store, {
       worker: { name: worker.name, workDir: worker.workDir, categories: worker.categories },
-      limit: batch,
+      limit: Math.min(BATCH, limit - taken),
       to: "RESERVED",
       mode: "offline",
-      leaseOwner: null,
-      leaseMs: null,
-      host: hostname(),
+      leaseOwner: owner,
+      leaseMs: SUBMIT_LEASE_MS,
+      host: transport.host,
       ...(o.jobIds ? { jobIds: o.jobIds } : {}),
     });
     for (const f of claimed.failed)
       summary.failed.push({ jobId: f.job.id, name: f.job.name, message: f.message });
     if (claimed.claimed.length === 0 && claimed.failed.length === 0) break;
+    taken += claimed.claimed.length;
+    const written: { claim: ClaimedRun; req: ReturnType<typeof submitRequest> }[] = [];
     for (const claim of claimed.claimed) {
-      submittedCount++;
       const req = submitRequest(worker, ws, claim);
-      let directives: string[];
       try {
-        directives = ws.scheduler.renderDirectives(req);
-        await writeBundle(local, {
+        await writeBundle(transport, {
           launchDir: claim.launchDir,
           runId: claim.runId,
           attempt: claim.attempt,
@@ -143,7 +118,7 @@ export async function offlineSubmit(
           inputs: claim.inputs,
           recovery: claim.recovery,
           heartbeatSeconds: worker.heartbeatSeconds,
-          directives,
+          directives: ws.scheduler.renderDirectives(req),
           env: worker.env,
           ...(worker.preRun ? { preRun: worker.preRun } : {}),
           node: worker.node,
@@ -152,87 +127,83 @@ export async function offlineSubmit(
           copyFrom: claim.recovery?.dirMode === "copy" ? claim.recovery.previousDir : null,
           worker: worker.name,
         });
+        written.push({ claim, req });
       } catch (e) {
         const message =
           e instanceof ValidationError ? e.message : `cannot write the bundle: ${errorMessage(e)}`;
-        await failRun(
-          store,
-          claim,
-          { message, stack: null, exitCode: null, signal: null, task: null, reason: "bundle" },
-          "FAILED",
+        const now = Date.now();
+        const error = {
+          message,
+          stack: null,
+          exitCode: null,
+          signal: null,
+          task: null,
+          reason: "bundle" as const,
+        };
+        await store.transaction((tx) =>
+          failClaimed(tx, {
+            runId: claim.runId,
+            jobId: claim.job.id,
+            from: ["RESERVED"],
+            error,
+            to: "FAILED",
+            now,
+          }),
         );
         summary.failed.push({ jobId: claim.job.id, name: claim.job.name, message });
+      }
+    }
+    const now = Date.now();
+    const staged = new Set(
+      await store.transaction((tx) =>
+        stageRuns(
+          tx,
+          written.map((w) => ({ runId: w.claim.runId, jobId: w.claim.job.id })),
+          { now, leaseOwner: owner, leaseExpiresAt: now + SUBMIT_LEASE_MS },
+        ),
+      ),
+    );
+    for (const { claim, req } of written) {
+      if (!staged.has(claim.runId)) continue; // taken over, cancelled or rerun meanwhile
+      const brief = { jobId: claim.job.id, name: claim.job.name };
+      if (broken !== null) {
+        await hold(c, claim.runId, broken);
+        summary.held.push({ ...brief, message: broken });
         continue;
       }
-      const staged = Date.now();
-      await store.transaction(async (tx) => {
-        await tx.updateRuns([claim.runId], { state: "STAGED" }, staged);
-        await tx.transitionJobs([claim.job.id], {
-          from: ["RESERVED"],
-          to: "STAGED",
-          reason: "bundle written",
+      // still ours? A batch of slow submissions can outlast the lease, and another host's submit
+      // may then have adopted the rest: renewing with a compare-and-set makes the two exclusive
+      const renewed = await store.updateRuns(
+        [claim.runId],
+        { leaseExpiresAt: Date.now() + SUBMIT_LEASE_MS },
+        Date.now(),
+        { states: ["STAGED"], archived: false, leaseOwner: owner },
+      );
+      if (renewed === 0) continue;
+      const r = await submitStaged(c, claim, req);
+      if (r.kind === "submitted") {
+        summary.submitted.push({
+          ...brief,
           runId: claim.runId,
-          now: staged,
+          schedulerId: r.schedulerId,
+          launchDir: claim.launchDir,
         });
-      });
-      const out = await ws.exec(ws.scheduler.submitCommand(req));
-      let schedulerId: string | null = null;
-      let problem: string | null = null;
-      if (out.exitCode !== 0) {
-        const message = `the scheduler refused the job: ${(out.stderr || out.stdout).trim().slice(0, 2000) || `exit ${out.exitCode}`}`;
-        await failRun(
-          store,
-          claim,
-          {
-            message,
-            stack: out.stderr || null,
-            exitCode: out.exitCode,
-            signal: null,
-            task: null,
-            reason: "submit",
-          },
-          "HELD",
-        );
-        summary.held.push({ jobId: claim.job.id, name: claim.job.name, message });
-        continue;
-      }
-      try {
-        schedulerId = ws.scheduler.parseSubmit(out);
-      } catch (e) {
-        problem = `submitted, but the job id could not be read (${e instanceof SchedulerError ? e.message : errorMessage(e)}); the bundle's files are followed all the same`;
-      }
-      const now = Date.now();
-      await store.transaction(async (tx) => {
-        await tx.updateRuns(
-          [claim.runId],
-          { state: "SUBMITTED", schedulerId, schedulerState: "queued", problem },
-          now,
-        );
-        await tx.transitionJobs([claim.job.id], {
-          from: ["STAGED"],
-          to: "SUBMITTED",
-          reason: `submitted to ${worker.scheduler}${schedulerId ? ` as ${schedulerId}` : ""}`,
+        o.events?.emit("offline:submitted", {
+          jobId: claim.job.id,
           runId: claim.runId,
-          now,
+          schedulerId: r.schedulerId ?? "?",
+          launchDir: claim.launchDir,
         });
-      });
-      summary.submitted.push({
-        jobId: claim.job.id,
-        name: claim.job.name,
-        runId: claim.runId,
-        schedulerId,
-        launchDir: claim.launchDir,
-      });
-      o.events?.emit("offline:submitted", {
-        jobId: claim.job.id,
-        runId: claim.runId,
-        schedulerId: schedulerId ?? "?",
-        launchDir: claim.launchDir,
-      });
+      } else if (r.kind === "unknown") summary.unknown.push({ ...brief, message: r.message });
+      else {
+        summary.held.push({ ...brief, message: r.message });
+        if (r.kind === "cannot-start") broken = r.message;
+      }
     }
   }
   // what reached the queue counts, not the attempts: refused (held) and failed jobs queue nothing
   if (Number.isFinite(room) && summary.submitted.length >= room)
     summary.limitedBy = `maxQueued (${worker.maxQueued}) reached`;
+  if (broken !== null) summary.limitedBy = `stopped: ${broken}`;
   return summary;
 }

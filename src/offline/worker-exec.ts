@@ -1,16 +1,18 @@
-/** How a batch worker's scheduler commands run on this machine (offline workers share a filesystem). */
+/**
+ * How a batch worker's scheduler commands run: through a transport (this machine for offline
+ * workers, which share a filesystem with the cluster; the runner's SSH connection for managed
+ * ones), behind the worker's commandPrefix.
+ */
 import type { ResolvedWorker } from "../config/load.ts";
+import type { SchedulerAccess } from "../engine/lifecycle/reconcile.ts";
 import { createPoller, type Poller } from "../schedulers/poller.ts";
 import { getScheduler } from "../schedulers/registry.ts";
-import type { Scheduler } from "../schedulers/types.ts";
 import { execLocal } from "../transport/local.ts";
-import type { CommandOutput, CommandSpec } from "../transport/types.ts";
+import type { CommandSpec, Transport } from "../transport/types.ts";
 
 export type BatchWorker = Extract<ResolvedWorker, { mode: "offline" | "managed" }>;
 
-export interface WorkerScheduler {
-  scheduler: Scheduler;
-  exec(spec: CommandSpec): Promise<CommandOutput>;
+export interface WorkerScheduler extends SchedulerAccess {
   poller: Poller;
 }
 
@@ -23,16 +25,22 @@ export function asBatchWorker(worker: ResolvedWorker): BatchWorker {
   return worker;
 }
 
-export function workerScheduler(worker: BatchWorker, calls?: { count: number }): WorkerScheduler {
+export function workerScheduler(
+  worker: BatchWorker,
+  calls?: { count: number },
+  transport?: Transport,
+): WorkerScheduler {
   const scheduler = getScheduler(worker.scheduler, { pbsFlavor: worker.pbsFlavor });
   const prefix = worker.commandPrefix ?? [];
   const exec = (spec: CommandSpec) => {
     if (calls) calls.count++;
-    return execLocal({ ...spec, argv: [...prefix, ...spec.argv] });
+    const full = { ...spec, argv: [...prefix, ...spec.argv] };
+    return transport ? transport.exec(full) : execLocal(full);
   };
   return {
     scheduler,
     exec,
+    ...(worker.schedulerUser ? { user: worker.schedulerUser } : {}),
     poller: createPoller({
       scheduler,
       exec,

@@ -17,8 +17,10 @@ import { hostname } from "node:os";
 import type { ResolvedProject } from "../config/load.ts";
 import { claimRuns, pendingWork } from "../engine/claim.ts";
 import { failClaimed } from "../engine/fail-claimed.ts";
+import { holdRun, recordSubmission } from "../engine/lifecycle/index.ts";
 import { errorMessage, SchedulerError, ValidationError } from "../model/errors.ts";
 import { resolveResources } from "../model/resources.ts";
+import { runJobName } from "../schedulers/common/names.ts";
 import { createPoller } from "../schedulers/poller.ts";
 import { getScheduler } from "../schedulers/registry.ts";
 import type { Store } from "../store/store.ts";
@@ -101,7 +103,14 @@ async function submitOne(
     runId = claim.runId;
     jobId = claim.job.id;
     resources = resolveResources(worker.queue.scheduler, worker.queue.defaultResources, claim.job.resources);
-    name = `ferry-${claim.job.name}`;
+    // the run id in the pilot's name: a pilot whose submission was not recorded can be found
+    name = runJobName(
+      c.scheduler.jobNameLimits,
+      resources.jobName ?? `ferry-${claim.job.name}`,
+      claim.runId,
+      claim.launchDir,
+    );
+    resources = { ...resources, jobName: name };
   } else if ((await store.countClaimable(worker.name, worker.categories)) === 0) {
     return false;
   }
@@ -119,9 +128,10 @@ async function submitOne(
       task: null,
       reason: to === "HELD" ? ("submit" as const) : ("bundle" as const),
     };
-    await store.transaction((tx) =>
-      failClaimed(tx, { runId: runId!, jobId: jobId!, from: ["RESERVED"], error, to, now }),
-    );
+    await store.transaction(async (tx) => {
+      if (to === "HELD") await holdRun(tx, { runId: runId!, error, now });
+      else await failClaimed(tx, { runId: runId!, jobId: jobId!, from: ["RESERVED"], error, to, now });
+    });
     (to === "HELD" ? s.held : s.failed).push({ jobId, message });
   };
   let directives: string[];
@@ -133,33 +143,27 @@ async function submitOne(
     return true;
   }
   writePilot(files, renderPilot(project, worker, directives, resources, { runId, once: o.once === true }));
-  const out = await c.exec(c.scheduler.submitCommand(req));
   let schedulerId: string;
   try {
-    schedulerId = c.scheduler.parseSubmit(out);
+    schedulerId = c.scheduler.parseSubmit(await c.exec(c.scheduler.submitCommand(req)));
   } catch (e) {
-    await hold(
-      `the scheduler refused the pilot: ${e instanceof SchedulerError ? e.message : errorMessage(e)}`,
-      "HELD",
-    );
+    // refused, or the submit command cannot be started (qsub missing from cron's PATH)
+    const what = e instanceof SchedulerError ? e.message : errorMessage(e);
+    if (runId === null && !(e instanceof SchedulerError)) throw e;
+    await hold(`the scheduler refused the pilot: ${what}`, "HELD");
     return runId !== null;
   }
   const record: PilotRecord = { schedulerId, submittedAt: Date.now(), worker: worker.name, runId };
   recordPilot(files, record);
   if (runId !== null) {
-    const now = Date.now();
-    await store.transaction(async (tx) => {
-      await tx.updateRuns([runId!], { state: "SUBMITTED", schedulerId, schedulerState: "queued" }, now, {
-        states: ["RESERVED"],
-      });
-      await tx.transitionJobs([jobId!], {
-        from: ["RESERVED"],
-        to: "SUBMITTED",
+    await store.transaction((tx) =>
+      recordSubmission(tx, {
+        runId: runId!,
+        schedulerId,
         reason: `pilot submitted as ${schedulerId}`,
-        runId,
-        now,
-      });
-    });
+        now: Date.now(),
+      }),
+    );
   }
   s.pilots.push({ ...record, dir: files.dir });
   o.onPilot?.({ ...record, dir: files.dir });

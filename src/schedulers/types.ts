@@ -39,6 +39,8 @@ export interface SchedulerJobStatus {
   reason: string | null;
   /** The scheduler's own state word (e.g. "OUT_OF_MEMORY", "Eqw"). */
   native: string;
+  /** The job's name, when the listing shows it (name lookups: Scheduler.parseNameLookup). */
+  name?: string;
 }
 
 /** Result of parsing a status or accounting listing. Parsers never throw: problems are data. */
@@ -78,8 +80,20 @@ export interface SubmitRequest {
   arraySize?: number;
 }
 
+/** What a scheduler accepts as a job name (common/names.ts builds run names within it). */
+export interface JobNameLimits {
+  maxLength: number;
+  startWithLetter: boolean;
+}
+
 export interface Scheduler {
   readonly name: SchedulerName;
+  /**
+   * Job names this scheduler keeps whole. A run's job name ends in its run id
+   * (common/names.ts runJobName), so a submission whose outcome is unknown can be found by name
+   * before anything is submitted again: the suffix must survive the scheduler's own limits.
+   */
+  readonly jobNameLimits: JobNameLimits;
   readonly supportsArrays: boolean;
   /**
    * Signals this scheduler can send a chosen number of seconds before the walltime
@@ -112,6 +126,18 @@ export interface Scheduler {
    */
   accountingCommand(ids: readonly string[]): CommandSpec | null;
   parseAccounting(output: CommandOutput): StatusListing;
+  /**
+   * One command that lists the jobs carrying any of these names (queued, running, and — where the
+   * scheduler keeps them — recently ended), for every name at once. Names are run names
+   * (common/names.ts), so they hold only [A-Za-z0-9_.-].
+   */
+  nameLookupCommand(names: readonly string[], options?: { user?: string }): CommandSpec;
+  /**
+   * Its output as a listing whose entries carry `name`. Jobs of other names may be listed too
+   * (SGE, PBS and LSF list all of the user's jobs): pick with common/names.ts jobsNamed. A
+   * `failure` means absences say nothing — never resubmit on a failed lookup.
+   */
+  parseNameLookup(output: CommandOutput): StatusListing;
   cancelCommand(ids: readonly string[]): CommandSpec;
   /** Throws SchedulerError when the scheduler refused; a job that is already gone is not an error. */
   parseCancel(output: CommandOutput, ids: readonly string[]): void;

@@ -6,7 +6,7 @@
  */
 import { deriveFlowState } from "../model/flow-state.ts";
 import type { JsonObject, JsonValue } from "../model/json.ts";
-import type { JobState, RunState } from "../model/states.ts";
+import type { JobState } from "../model/states.ts";
 import type { FlowSummary, Job, JobEvent, Run } from "../model/types.ts";
 import { type Claimed, type ClaimOptions, claimReady, countClaimable } from "./queries/claim.ts";
 import * as edges from "./queries/edges.ts";
@@ -23,7 +23,7 @@ export type { Claimed, ClaimOptions } from "./queries/claim.ts";
 export type { NewJobEvent } from "./queries/events.ts";
 export type { JobFilter } from "./queries/job-filter.ts";
 export type { FindOptions, JobPatch, NewJob } from "./queries/jobs.ts";
-export type { NewRun, RunPatch, RunQuery } from "./queries/runs.ts";
+export type { NewRun, RunGuard, RunPatch, RunQuery } from "./queries/runs.ts";
 export type { TransitionOptions } from "./queries/transitions.ts";
 
 let savepointCounter = 0;
@@ -181,7 +181,7 @@ export class StoreOps {
     ids: readonly number[],
     patch: runs.RunPatch,
     now: number,
-    onlyIf?: { states?: readonly RunState[]; archived?: boolean },
+    onlyIf?: runs.RunGuard,
   ): Promise<number> {
     return runs.updateRuns(this.c, ids, patch, now, onlyIf);
   }

@@ -6,7 +6,7 @@
  */
 import type { CliContext } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
-import { json, plural } from "../output.ts";
+import { fmt, json, plural } from "../output.ts";
 import { attachProgress } from "../progress.ts";
 
 export interface LaunchFlags {
@@ -71,10 +71,16 @@ export async function launch(ctx: CliContext, o: LaunchFlags): Promise<number> {
   }
   const s = summary;
   if (o.json) ctx.out.write(json(s));
-  else
+  else {
+    for (const a of s.abandoned)
+      ctx.out.write(
+        fmt`found job ${a.jobId} ${a.name} (run ${a.runId}) abandoned: ${a.why} — ${a.found === "lost" ? "no result: FAILED as lost" : `its result collected: ${a.state}`}\n`,
+      );
     ctx.out.write(
-      `launched ${plural(s.claimed, "job")}: ${s.completed} completed, ${s.failed} failed${s.interrupted ? `, ${s.interrupted} interrupted (back to READY)` : ""}${s.stopped ? `, ${s.stopped} stopped from elsewhere` : ""}${signalled ? " — stopped by a signal" : ""}\n`,
+      `launched ${plural(s.claimed, "job")}: ${s.completed} completed, ${s.failed} failed${s.interrupted ? `, ${s.interrupted} interrupted (back to READY)` : ""}${s.stopped ? `, ${s.stopped} stopped from elsewhere` : ""}${s.abandoned.length ? `; ${plural(s.recovered, "abandoned run")} recovered, ${s.lost} lost` : ""}${signalled ? " — stopped by a signal" : ""}\n`,
     );
+  }
   if (signalled) return EXIT.interrupted;
-  return s.failed > 0 ? EXIT.jobsFailed : EXIT.ok;
+  // a job found abandoned with no result failed too: say so with the exit code a script checks
+  return s.failed > 0 || s.lost > 0 ? EXIT.jobsFailed : EXIT.ok;
 }

@@ -1,6 +1,6 @@
 /** `ferry detect-lost [--fail | --rerun [--task-level]]`. */
 import type { CliContext } from "../context.ts";
-import { json, table } from "../output.ts";
+import { fmt, json, table } from "../output.ts";
 
 export async function detectLost(
   ctx: CliContext,
@@ -16,6 +16,15 @@ export async function detectLost(
     out.write(json(r));
     return undefined;
   }
+  for (const f of r.submissions.found)
+    out.write(fmt`job ${f.jobId}: run ${f.runId} left ${f.state} on ${f.worker} by a submit that stopped\n`);
+  const a = r.submissions.adopted;
+  if (a)
+    out.write(
+      `of those: ${a.collected.length} collected, ${a.started.length} running, ${a.found.length} found in the queue, ${a.released.length} back to READY, ${a.left.length} undecided\n`,
+    );
+  else if (r.submissions.found.length > 0)
+    out.write("use --fail to settle them (nothing is submitted twice)\n");
   if (r.lost.length === 0) {
     out.write("no lost runs\n");
     return undefined;

@@ -38,6 +38,13 @@ export async function submit(
     out.write(
       fmt`submitted ${plural(s.submitted.length, "job")} to worker ${s.worker}${others.length ? `; ${others.join(", ")}` : ""}${s.limitedBy ? ` (${s.limitedBy})` : ""}\n`,
     );
+    const a = s.adopted;
+    if (a.examined > 0)
+      out.write(
+        `an earlier submit stopped half-way: ${a.collected.length} collected, ${a.started.length} running, ${a.found.length} found in the queue, ${a.released.length} back to READY, ${a.left.length} to look at again\n`,
+      );
+    for (const u of s.unknown)
+      out.write(`${paint(out, "yellow", `? job ${u.jobId} ${u.name}: ${u.message}`).text}\n`);
     for (const f of s.failed)
       out.write(`${paint(out, "red", `✗ job ${f.jobId} ${f.name} failed: ${f.message}`).text}\n`);
     for (const h of s.held)

@@ -7,10 +7,13 @@
  *   CLEAN_PERIOD (one hour by default) with their exit code and termination reason;
  * - accounting: none. bhist/bacct print text meant for people, and after CLEAN_PERIOD the poller
  *   reports "unknown" — the result file in the launch directory decides anyway;
- * - cancel: `bkill`.
+ * - cancel: `bkill`;
+ * - name lookup: `bjobs -a` of all the user's jobs with `job_name` among the fields (`-J` takes
+ *   one name per call).
  */
 import { ValidationError } from "../../model/errors.ts";
 import type { CommandSpec } from "../../transport/types.ts";
+import { checkRunNames } from "../common/names.ts";
 import type { SubmitRequest } from "../types.ts";
 
 export const BJOBS_FIELDS = "jobid jobindex stat exit_code exit_reason pend_reason";
@@ -36,6 +39,15 @@ export function bjobsCommand(ids: readonly string[], options: { user?: string } 
   const argv = ["bjobs", "-a", "-o", BJOBS_FIELDS, "-json"];
   if (options.user !== undefined) argv.push("-u", options.user);
   return { argv: [...argv, ...ids] };
+}
+
+export const BJOBS_NAME_FIELDS = "jobid jobindex job_name stat exit_code exit_reason pend_reason";
+
+export function bjobsNamesCommand(names: readonly string[], options: { user?: string } = {}): CommandSpec {
+  checkRunNames(names);
+  const argv = ["bjobs", "-a", "-o", BJOBS_NAME_FIELDS, "-json"];
+  if (options.user !== undefined) argv.push("-u", options.user);
+  return { argv };
 }
 
 export function bkillCommand(ids: readonly string[]): CommandSpec {

@@ -103,6 +103,7 @@ export function parseBjobsJson(output: CommandOutput): StatusListing {
         stat === "UNKWN" ? "mbatchd lost contact with the execution host" : null,
       ),
       native: stat,
+      ...(field(record, "JOB_NAME") ? { name: field(record, "JOB_NAME") } : {}),
     });
     if (id !== job) elements.set(id, job);
   }

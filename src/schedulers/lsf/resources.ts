@@ -16,7 +16,10 @@ import {
   sanitizeJobName,
   withArrayIndex,
 } from "../common/directives.ts";
-import type { SubmitRequest } from "../types.ts";
+import type { JobNameLimits, SubmitRequest } from "../types.ts";
+
+/** Job names lsf keeps whole (also the limit of ferry's run names: common/names.ts). */
+export const LSF_JOB_NAME: JobNameLimits = { maxLength: 200, startWithLetter: false };
 
 /** bsub expands %J and %I in -o/-e and has no escape for a literal %. */
 function lsfPath(problems: DirectiveProblems, field: string, path: string): string {
@@ -67,7 +70,7 @@ export function renderLsfDirectives(req: SubmitRequest): string[] {
   const problems = new DirectiveProblems("lsf");
   const r = req.resources;
   const q = (field: string, value: string) => quoteDirectiveValue(problems, field, value);
-  const name = sanitizeJobName(r.jobName ?? req.jobName, { maxLength: 200, startWithLetter: false });
+  const name = sanitizeJobName(r.jobName ?? req.jobName, LSF_JOB_NAME);
   checkArraySize(problems, req.arraySize, true);
   const lines: string[] = [];
   lines.push(req.arraySize === undefined ? `-J ${name}` : `-J "${name}[1-${req.arraySize}]"`);

@@ -12,6 +12,7 @@
 import { ValidationError } from "../../model/errors.ts";
 import type { CommandSpec } from "../../transport/types.ts";
 import { DirectiveProblems } from "../common/directives.ts";
+import { checkRunNames } from "../common/names.ts";
 import type { SubmitRequest } from "../types.ts";
 import { type PbsFlavor, pbsPath } from "./resources.ts";
 
@@ -52,6 +53,16 @@ export function pbsStatusCommand(ids: readonly string[], flavor: PbsFlavor): Com
 export function pbsAccountingCommand(ids: readonly string[], flavor: PbsFlavor): CommandSpec | null {
   checkPbsIds(ids);
   return flavor === "pbspro" ? { argv: ["qstat", "-x", "-f", "-F", "json", ...ids] } : null;
+}
+
+/**
+ * Name lookup: the status listing of every job (`qstat -f`, all users' on most servers), whose
+ * entries carry Job_Name; the caller picks its names. Not `qselect -N`: one name per call, and
+ * the slurm-wlm-torque wrappers have no qselect to test it on.
+ */
+export function pbsNamesCommand(names: readonly string[], flavor: PbsFlavor): CommandSpec {
+  checkRunNames(names);
+  return pbsStatusCommand([], flavor);
 }
 
 export function qdelCommand(ids: readonly string[]): CommandSpec {

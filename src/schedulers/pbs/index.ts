@@ -4,10 +4,16 @@
  */
 import type { CommandOutput } from "../../transport/types.ts";
 import type { Scheduler, StatusListing } from "../types.ts";
-import { pbsAccountingCommand, pbsStatusCommand, pbsSubmitCommand, qdelCommand } from "./commands.ts";
+import {
+  pbsAccountingCommand,
+  pbsNamesCommand,
+  pbsStatusCommand,
+  pbsSubmitCommand,
+  qdelCommand,
+} from "./commands.ts";
 import { parseQdel, parseQstatJson, parseQsub } from "./parse.ts";
 import { parseQstatFull } from "./parse-text.ts";
-import { type PbsFlavor, renderPbsDirectives } from "./resources.ts";
+import { PBS_JOB_NAME, type PbsFlavor, renderPbsDirectives } from "./resources.ts";
 
 export type { PbsFlavor } from "./resources.ts";
 
@@ -24,6 +30,7 @@ export function createPbsScheduler(flavor: PbsFlavor): Scheduler {
   return {
     name: "pbs",
     supportsArrays: true,
+    jobNameLimits: PBS_JOB_NAME,
     warningSignals: [],
     accountingDelaySeconds: 0,
     jobIdVariable: "PBS_JOBID",
@@ -35,6 +42,8 @@ export function createPbsScheduler(flavor: PbsFlavor): Scheduler {
     parseStatus: (output) => parseAnyQstat(output, flavor),
     accountingCommand: (ids) => pbsAccountingCommand(ids, flavor),
     parseAccounting: (output) => parseQstatJson(output, flavor),
+    nameLookupCommand: (names) => pbsNamesCommand(names, flavor),
+    parseNameLookup: (output) => parseAnyQstat(output, flavor),
     cancelCommand: qdelCommand,
     parseCancel: (output) => parseQdel(output),
     transientErrors:

@@ -53,6 +53,7 @@ export function parseQstatFull(output: CommandOutput, flavor: PbsFlavor): Status
         comment: attrs.get("comment"),
         walltimeUsed: attrs.get("resources_used.walltime"),
         walltimeLimit: attrs.get("Resource_List.walltime"),
+        name: attrs.get("Job_Name"),
       },
       flavor,
     );

@@ -58,6 +58,7 @@ function recordFromJson(id: string, job: Json): PbsRecord {
     comment: str(job.comment),
     walltimeUsed: str(used.walltime),
     walltimeLimit: str(limits.walltime),
+    name: str(job.Job_Name),
   };
 }
 
@@ -82,6 +83,7 @@ function recordsFromBrokenJson(text: string): PbsRecord[] {
       comment: field("comment"),
       walltimeUsed: used,
       walltimeLimit: limit,
+      name: field("Job_Name"),
     };
   });
 }

@@ -21,7 +21,10 @@ import {
   sanitizeJobName,
   withArrayIndex,
 } from "../common/directives.ts";
-import type { SubmitRequest } from "../types.ts";
+import type { JobNameLimits, SubmitRequest } from "../types.ts";
+
+/** Job names pbs keeps whole (also the limit of ferry's run names: common/names.ts). */
+export const PBS_JOB_NAME: JobNameLimits = { maxLength: 236, startWithLetter: true };
 
 export type PbsFlavor = "pbspro" | "torque";
 
@@ -161,7 +164,7 @@ export function renderPbsDirectives(req: SubmitRequest, flavor: PbsFlavor): stri
   const problems = new DirectiveProblems("pbs");
   const r = req.resources;
   const lines: string[] = [];
-  lines.push(`-N ${sanitizeJobName(r.jobName ?? req.jobName, { maxLength: 236, startWithLetter: true })}`);
+  lines.push(`-N ${sanitizeJobName(r.jobName ?? req.jobName, PBS_JOB_NAME)}`);
   lines.push(`-o ${pbsPath(problems, "stdoutPath", req.stdoutPath, flavor)}`);
   lines.push(`-e ${pbsPath(problems, "stderrPath", req.stderrPath, flavor)}`);
   lines.push(...resourceLines(problems, req, flavor));

@@ -64,6 +64,8 @@ export interface PbsRecord {
   comment: string | undefined;
   walltimeUsed: string | undefined;
   walltimeLimit: string | undefined;
+  /** Job_Name, for name lookups. */
+  name?: string | undefined;
 }
 
 function seconds(hms: string | undefined): number | undefined {
@@ -114,7 +116,7 @@ function finished(record: PbsRecord, flavor: PbsFlavor): Omit<SchedulerJobStatus
 /** One job → neutral status; a string when its state letter is not one PBS documents. */
 export function pbsStatus(record: PbsRecord, flavor: PbsFlavor): SchedulerJobStatus {
   const s = record.jobState;
-  const base = { id: record.id, native: s };
+  const base = { id: record.id, native: s, ...(record.name ? { name: record.name } : {}) };
   if (s in PBS_WAITING)
     return { ...base, state: "queued", exitCode: null, reason: joinReasons(PBS_WAITING[s], record.comment) };
   if (s in PBS_RUNNING)

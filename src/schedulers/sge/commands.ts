@@ -5,11 +5,14 @@
  *   (qstat's default is the calling user; `-u` for another) and the poller picks its ids;
  * - accounting: `qacct -j` takes one job per call, so one `sh` runs it for each id. The ids are
  *   positional parameters of a fixed script, never pasted into the shell text;
- * - cancel: `qdel`.
+ * - cancel: `qdel`;
+ * - name lookup: the same `qstat -xml`, whose entries carry JB_name (a finished job is gone from it
+ *   at once: the launch directory's started.json tells that it ran).
  * Every command needs SGE_ROOT in its environment (a login shell on an SGE site has it).
  */
 import { ValidationError } from "../../model/errors.ts";
 import type { CommandSpec } from "../../transport/types.ts";
+import { checkRunNames } from "../common/names.ts";
 import type { SubmitRequest } from "../types.ts";
 
 const JOB_ID = /^\d+(\.\d+)?$/;
@@ -31,6 +34,11 @@ export function sgeSubmitCommand(req: SubmitRequest): CommandSpec {
 export function qstatCommand(_ids: readonly string[], options: { user?: string } = {}): CommandSpec {
   checkSgeIds(_ids);
   return { argv: options.user === undefined ? ["qstat", "-xml"] : ["qstat", "-xml", "-u", options.user] };
+}
+
+export function qstatNamesCommand(names: readonly string[], options: { user?: string } = {}): CommandSpec {
+  checkRunNames(names);
+  return qstatCommand([], options);
 }
 
 /** A task id `5.2` is looked up as job 5 (qacct prints every task of it). */

@@ -76,12 +76,14 @@ export function parseQstatXml(output: CommandOutput): StatusListing {
     const state = sgeState(letters);
     if (state === "unknown")
       listing.problems.push(`qstat: unknown state ${JSON.stringify(letters)} for job ${key}`);
+    const name = fields.get("JB_name");
     listing.jobs.set(key, {
       id: key,
       state,
       exitCode: null,
       reason: sgeStateReason(letters, job),
       native: letters,
+      ...(name ? { name } : {}),
     });
     if (tasks !== undefined) elements.set(key, job);
   }

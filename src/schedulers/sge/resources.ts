@@ -20,7 +20,10 @@ import {
   sanitizeJobName,
   withArrayIndex,
 } from "../common/directives.ts";
-import type { SubmitRequest } from "../types.ts";
+import type { JobNameLimits, SubmitRequest } from "../types.ts";
+
+/** Job names sge keeps whole (also the limit of ferry's run names: common/names.ts). */
+export const SGE_JOB_NAME: JobNameLimits = { maxLength: 200, startWithLetter: true };
 
 const MAIL_LETTERS = { begin: "b", end: "e", fail: "a" } as const;
 
@@ -48,10 +51,7 @@ export function renderSgeDirectives(req: SubmitRequest): string[] {
 
   // Without -S the queue's shell runs the script, /bin/csh in a default queue.
   opt("-S", "/bin/sh");
-  opt(
-    "-N",
-    q("jobName", sanitizeJobName(r.jobName ?? req.jobName, { maxLength: 200, startWithLetter: true })),
-  );
+  opt("-N", q("jobName", sanitizeJobName(r.jobName ?? req.jobName, SGE_JOB_NAME)));
   opt("-wd", q("workDir", req.workDir));
   opt("-o", sgePath(problems, "stdoutPath", req.stdoutPath));
   opt("-e", sgePath(problems, "stderrPath", req.stderrPath));

@@ -12,7 +12,11 @@
 import { ValidationError } from "../../model/errors.ts";
 import type { CommandSpec } from "../../transport/types.ts";
 import { sanitizeJobName } from "../common/directives.ts";
-import type { SubmitRequest } from "../types.ts";
+import { checkRunNames } from "../common/names.ts";
+import type { JobNameLimits, SubmitRequest } from "../types.ts";
+
+/** The job name is the supervisor's $0: seen by `ps -o args`, which is how a name is looked up. */
+export const SHELL_JOB_NAME: JobNameLimits = { maxLength: 100, startWithLetter: true };
 
 /** $1 script, $2 walltime seconds (0: none), $3 warning signal, $4 warning seconds (0: none). */
 export const SHELL_SUPERVISOR = [
@@ -61,7 +65,7 @@ export function shellSubmitCommand(req: SubmitRequest): CommandSpec {
       warning?.signal ?? "USR1",
       String(warning?.secondsBefore ?? 0),
       SHELL_SUPERVISOR,
-      sanitizeJobName(req.resources.jobName ?? req.jobName, { maxLength: 100, startWithLetter: true }),
+      sanitizeJobName(req.resources.jobName ?? req.jobName, SHELL_JOB_NAME),
     ],
   };
 }
@@ -85,6 +89,15 @@ function checkPids(ids: readonly string[]): void {
 export function psCommand(ids: readonly string[]): CommandSpec {
   checkPids(ids);
   return { argv: ["ps", "-o", "pid=,sid=,stat=,args=", "-p", ids.length > 0 ? ids.join(",") : "1"] };
+}
+
+/**
+ * Every process with its session and command line, wide (`-ww`: never cut to the terminal's
+ * width): a job is a session leader running the supervisor, and its name is the supervisor's $0.
+ */
+export function psNamesCommand(names: readonly string[]): CommandSpec {
+  checkRunNames(names);
+  return { argv: ["ps", "-A", "-ww", "-o", "pid=,sid=,stat=,args="] };
 }
 
 /**

@@ -20,6 +20,16 @@ export function parseShellSubmit(output: CommandOutput): string {
 }
 
 /**
+ * The job name in a supervisor's command line: `sh -c <SHELL_SUPERVISOR> <name> <script> …`,
+ * the supervisor text ending in `2>/dev/null` (ps shows its line breaks as blanks).
+ */
+function supervisorName(args: string): string | undefined {
+  const at = args.lastIndexOf("2>/dev/null ");
+  if (at < 0) return undefined;
+  return /^(\S+)/.exec(args.slice(at + "2>/dev/null ".length))?.[1];
+}
+
+/**
  * `ps -o pid=,sid=,stat=` → neutral state. A live job is running (stopped with T counts as
  * running, like a suspended batch job). A zombie has exited: it is left out, as is a PID whose
  * process is not a session leader — the job ended and the PID was reused by something else.
@@ -45,12 +55,14 @@ export function parsePs(output: CommandOutput): StatusListing {
     // a reused PID: alive, but not our supervisor (see psCommand)
     if (pid !== sid || /^[ZX]/.test(stat) || (args !== undefined && !args.includes("FERRY_SHELL_JOB_ID")))
       continue;
+    const name = args === undefined ? undefined : supervisorName(args);
     listing.jobs.set(pid, {
       id: pid,
       state: "running",
       exitCode: null,
       reason: /^[Tt]/.test(stat) ? "stopped" : null,
       native: stat,
+      ...(name ? { name } : {}),
     });
   }
   return unreadable(listing, "ps", output);

@@ -8,10 +8,13 @@
  *   ~3.6 kB each (recorded on the test cluster);
  * - accounting: `sacct --parsable2` without `-X`, because the script's own exit status is on the
  *   `.batch` step (the allocation line says 0:0 for a job killed at its time limit);
- * - cancel: `scancel`.
+ * - cancel: `scancel`;
+ * - name lookup: `squeue --name=a,b --states=all`, the job name as the second column (ferry's run
+ *   names hold no comma or `|`: common/names.ts).
  */
 import { ValidationError } from "../../model/errors.ts";
 import type { CommandSpec } from "../../transport/types.ts";
+import { checkRunNames } from "../common/names.ts";
 import type { SubmitRequest } from "../types.ts";
 
 export const SQUEUE_FIELDS = ["JobArrayID", "State", "exit_code", "BatchHost", "Reason"] as const;
@@ -43,6 +46,28 @@ export function squeueCommand(ids: readonly string[], options: { user?: string }
     `--Format=${SQUEUE_FIELDS.map((f) => `${f}:|`).join(",")}`,
   ];
   if (ids.length > 0) argv.push(`--jobs=${ids.join(",")}`);
+  if (options.user !== undefined) argv.push(`--user=${options.user}`);
+  return { argv };
+}
+
+export const SQUEUE_NAME_FIELDS = [
+  "JobArrayID",
+  "Name",
+  "State",
+  "exit_code",
+  "BatchHost",
+  "Reason",
+] as const;
+
+export function squeueNamesCommand(names: readonly string[], options: { user?: string } = {}): CommandSpec {
+  checkRunNames(names);
+  const argv = [
+    "squeue",
+    "--noheader",
+    "--states=all",
+    `--name=${names.join(",")}`,
+    `--Format=${SQUEUE_NAME_FIELDS.map((f) => `${f}:|`).join(",")}`,
+  ];
   if (options.user !== undefined) argv.push(`--user=${options.user}`);
   return { argv };
 }

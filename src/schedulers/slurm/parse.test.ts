@@ -8,7 +8,14 @@ import {
   assertThrowsOnlySchedulerError,
 } from "../../../test/fixtures/schedulers/assertions.ts";
 import { loadFixtures } from "../../../test/fixtures/schedulers/fixtures.ts";
-import { parseSacct, parseSbatch, parseScancel, parseSqueue, SLURM_STATES } from "./parse.ts";
+import {
+  parseSacct,
+  parseSbatch,
+  parseScancel,
+  parseSqueue,
+  parseSqueueNames,
+  SLURM_STATES,
+} from "./parse.ts";
 
 const fixtures = loadFixtures("slurm");
 
@@ -18,7 +25,12 @@ for (const fixture of fixtures) {
       case "sbatch":
         return assertSubmitMatches(fixture, parseSbatch);
       case "squeue":
-        return assertListingMatches(fixture, parseSqueue(fixture));
+        return assertListingMatches(
+          fixture,
+          fixture.command.some((a) => a.startsWith("--name="))
+            ? parseSqueueNames(fixture)
+            : parseSqueue(fixture),
+        );
       case "sacct":
         return assertListingMatches(fixture, parseSacct(fixture));
       case "scancel":
@@ -98,6 +110,7 @@ test("scancel: a permission error is a refusal", () => {
 const samples = fixtures.flatMap((f) => [f.stdout, f.stderr]);
 test("property: squeue and sacct parsers never throw on garbage", () => {
   assertNeverThrows(parseSqueue, samples);
+  assertNeverThrows(parseSqueueNames, samples);
   assertNeverThrows(parseSacct, samples);
 });
 test("property: sbatch and scancel parsers throw only SchedulerError", () => {

@@ -129,6 +129,26 @@ export function parseSqueue(output: CommandOutput): StatusListing {
   return unreadable(listing, "squeue", output);
 }
 
+/**
+ * Output of squeueNamesCommand: `JobArrayID|Name|State|exit_code|BatchHost|Reason|`. The name
+ * column is taken out and the rest read exactly as parseSqueue reads a status line.
+ */
+export function parseSqueueNames(output: CommandOutput): StatusListing {
+  const names = new Map<string, string>();
+  const lines = output.stdout.split("\n").map((line) => {
+    const fields = line.split("|");
+    if (fields.length < 3) return line;
+    names.set((fields[0] ?? "").trim(), (fields[1] ?? "").trim());
+    return [fields[0], ...fields.slice(2)].join("|");
+  });
+  const listing = parseSqueue({ ...output, stdout: lines.join("\n") });
+  for (const [id, job] of listing.jobs) {
+    const name = names.get(id);
+    if (name !== undefined && name !== "") listing.jobs.set(id, { ...job, name });
+  }
+  return listing;
+}
+
 /** Output of sacctCommand: `JobID|State|ExitCode|Start|Reason` per job and per step. */
 export function parseSacct(output: CommandOutput): StatusListing {
   if (output.exitCode !== 0) {

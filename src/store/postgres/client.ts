@@ -52,6 +52,21 @@ function describePgError(e: unknown, where: string): StoreError {
   });
 }
 
+function errorCode(e: unknown): string | undefined {
+  return ((e as StoreError).cause as { code?: string } | undefined)?.code ?? (e as { code?: string }).code;
+}
+
+/** The connection itself is gone (terminated backend, server restart, network): not a SQL error. */
+function isConnectionLoss(e: unknown): boolean {
+  const code = errorCode(e) ?? "";
+  if (UNAVAILABLE_CODES.has(code)) return true;
+  const cause = (e as StoreError).cause as { message?: string } | undefined;
+  const text = `${(e as Error)?.message ?? ""} ${cause?.message ?? ""}`;
+  return /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|Client has encountered a connection error|not queryable/i.test(
+    text,
+  );
+}
+
 function values(params: readonly SqlParam[] | undefined): unknown[] {
   return (params ?? []).map((p) => (p === undefined ? null : typeof p === "bigint" ? p.toString() : p));
 }
@@ -125,6 +140,11 @@ class PgDb implements Db {
     });
     // An idle client that loses its connection (server restart) must not crash the process.
     this.#pool.on("error", () => {});
+    // Nor a client being handed over: pg parses a whole socket read at once, so a terminated
+    // backend's FATAL can be emitted right after the ReadyForQuery that handed a new client to
+    // `transaction` — before its own listener exists (seen under pg_terminate_backend in a
+    // loop: test/crash-postgres.test.ts). Errors still reach queries and the transaction.
+    this.#pool.on("connect", (client) => client.on("error", () => {}));
     this.#client = new PgClient(this.#pool, this.#where);
   }
 
@@ -141,6 +161,17 @@ class PgDb implements Db {
     return this.#client.exec(sql);
   }
 
+  /**
+   * One transaction on a checked-out client. The client gets an 'error' listener for as long as
+   * it is checked out: a backend terminated while the transaction waits between two statements
+   * (pg_terminate_backend, a restart, a failover) makes pg emit 'error' on the client, and
+   * without a listener that event kills the process (exit 1, runs left RUNNING).
+   *
+   * Retried whole: deadlocks and serialization failures (as before), and a connection lost
+   * before COMMIT was sent — the server rolled the transaction back, so running `fn` again is
+   * safe. A connection lost during COMMIT leaves the outcome unknown: that is thrown as a
+   * retryable StoreError, for callers whose steps are guarded (the lifecycle steps are).
+   */
   async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let conn: pg.PoolClient;
@@ -149,26 +180,46 @@ class PgDb implements Db {
       } catch (e) {
         throw describePgError(e, this.#where);
       }
+      let lost: unknown = null;
+      const onError = (e: unknown) => {
+        lost ??= e;
+      };
+      conn.on("error", onError);
+      let committing = false;
       let broken = false;
       try {
         await conn.query("BEGIN");
         const result = await fn(new PgClient(conn, this.#where));
+        if (lost !== null) throw describePgError(lost, this.#where);
+        committing = true;
         await conn.query("COMMIT");
         return result;
       } catch (e) {
-        try {
-          await conn.query("ROLLBACK");
-        } catch {
-          broken = true;
+        const connectionLost = lost !== null || isConnectionLoss(e);
+        if (connectionLost) broken = true;
+        else {
+          try {
+            await conn.query("ROLLBACK");
+          } catch {
+            broken = true;
+          }
         }
-        const code =
-          ((e as StoreError).cause as { code?: string } | undefined)?.code ?? (e as { code?: string }).code;
-        if (code && RETRY_CODES.has(code) && attempt < MAX_ATTEMPTS) {
-          await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+        if (connectionLost && committing) {
+          throw new StoreError(
+            `PostgreSQL: the connection to ${this.#where} was lost during COMMIT; whether the transaction was applied is unknown`,
+            { cause: e, retryable: true },
+          );
+        }
+        const code = errorCode(e);
+        if ((connectionLost || (code && RETRY_CODES.has(code))) && attempt < MAX_ATTEMPTS) {
+          await new Promise((r) => setTimeout(r, (connectionLost ? 100 : 5) * attempt + Math.random() * 20));
           continue;
         }
-        throw e instanceof StoreError ? e : e;
+        throw connectionLost && !(e instanceof StoreError) ? describePgError(e, this.#where) : e;
       } finally {
+        conn.off("error", onError);
+        // a client that lost its connection may still emit; the pool's listener is gone once released
+        if (broken) conn.on("error", () => {});
         conn.release(broken);
       }
     }

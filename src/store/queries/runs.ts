@@ -159,16 +159,23 @@ function patchSql(patch: RunPatch, now: number): { sets: string[]; params: SqlPa
   return { sets, params };
 }
 
+/** Conditions of a guarded run update: a late writer cannot overwrite a decision made meanwhile. */
+export interface RunGuard {
+  states?: readonly RunState[];
+  archived?: boolean;
+  /** Only while the lease is still this owner's (null: no owner) — a compare-and-set on the lease. */
+  leaseOwner?: string | null;
+}
+
 /**
- * Updates runs; with `onlyIf`, only rows still in one of those states (so a late writer cannot
- * overwrite a decision made meanwhile). Returns the number of rows changed.
+ * Updates runs; with `onlyIf`, only rows that still meet it. Returns the number of rows changed.
  */
 export async function updateRuns(
   c: SqlClient,
   ids: readonly number[],
   patch: RunPatch,
   now: number,
-  onlyIf?: { states?: readonly RunState[]; archived?: boolean },
+  onlyIf?: RunGuard,
 ): Promise<number> {
   const { sets, params } = patchSql(patch, now);
   let changed = 0;
@@ -182,6 +189,13 @@ export async function updateRuns(
     if (onlyIf?.archived !== undefined) {
       where += " AND archived = ?";
       whereParams.push(onlyIf.archived ? 1 : 0);
+    }
+    if (onlyIf?.leaseOwner !== undefined) {
+      if (onlyIf.leaseOwner === null) where += " AND lease_owner IS NULL";
+      else {
+        where += " AND lease_owner = ?";
+        whereParams.push(onlyIf.leaseOwner);
+      }
     }
     changed += (await c.run(`UPDATE runs SET ${sets.join(", ")} WHERE ${where}`, [...params, ...whereParams]))
       .changes;

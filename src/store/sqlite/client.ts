@@ -9,7 +9,7 @@
  *
  * The file must be on a local disk: SQLite's locking is unreliable on NFS/Lustre/GPFS.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { StoreError } from "../../model/errors.ts";
@@ -55,6 +55,21 @@ function describeSqliteError(e: unknown, file: string): StoreError {
       ? ` — is ${file} on a local disk, and does it still exist? (SQLite must not live on NFS/Lustre)`
       : "";
   return new StoreError(`SQLite: ${msg}${hint}`, { cause: e, retryable: busy });
+}
+
+/**
+ * A database file that is missing while its -wal or -shm is still there was moved or deleted
+ * while a process held it open (SQLite removes both when the last connection closes cleanly),
+ * and the -wal may hold its newest transactions. Creating a fresh file there would pair an empty
+ * database with that journal and report success while the flows are elsewhere: refuse.
+ */
+function refuseOrphanedJournal(file: string): void {
+  if (existsSync(file)) return;
+  const left = ["-wal", "-shm"].map((x) => `${file}${x}`).filter((f) => existsSync(f));
+  if (left.length === 0) return;
+  throw new StoreError(
+    `no database at ${file}, but ${left.join(" and ")} ${left.length > 1 ? "are" : "is"} still there: the database was moved or deleted while a ferry process (a launcher?) still had it open. Put it back (and let that process finish), or remove the leftover file${left.length > 1 ? "s" : ""} if the database is really gone — ferry will not create an empty database beside them.`,
+  );
 }
 
 /** A promise chain that lets one async section use the connection at a time. */
@@ -144,7 +159,10 @@ class SqliteDb implements Db {
 
   constructor(file: string) {
     this.description = `SQLite ${file}`;
-    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    if (file !== ":memory:") {
+      refuseOrphanedJournal(file);
+      mkdirSync(dirname(file), { recursive: true });
+    }
     try {
       // a short blocking timeout only while opening (switching a new file to WAL needs the lock)
       this.#raw = new DatabaseSync(file, { timeout: 10_000 });
