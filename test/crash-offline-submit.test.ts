@@ -98,7 +98,22 @@ async function assertDoneOnce(p: TestProject, dir: string, n: number, subs: stri
     "every job COMPLETED",
   );
   const ran = lines(join(dir, "exec"));
-  assert.equal(ran.length, n, `each job ran once (${ran.length} executions)`);
+  if (ran.length !== n) {
+    // name what ran twice and how: its runs and its history (a failure here is a lifecycle bug)
+    const twice = [...new Set(ran.filter((x, i) => ran.indexOf(x) !== i))];
+    const detail: string[] = [];
+    for (const name of twice) {
+      const job = jobs[name]!;
+      for (const r of await p.store.runsOfJobs([job.id], { includeArchived: true }))
+        detail.push(
+          `${name} run ${r.id}: ${r.state} scheduler ${r.schedulerId} dir ${r.launchDir} problem ${r.problem}`,
+        );
+      for (const e of await p.store.getEvents(job.id))
+        detail.push(`${name} event: ${e.from} → ${e.to} run ${e.runId} (${e.reason})`);
+    }
+    detail.push(`submissions: ${lines(subs).join(" ")}`);
+    assert.fail(`each job ran once, but ${ran.length} executions for ${n} jobs:\n${detail.join("\n")}`);
+  }
   assert.equal(new Set(ran).size, n);
   const submitted = lines(subs);
   assert.equal(new Set(submitted).size, submitted.length, "no run was submitted twice");
@@ -135,10 +150,17 @@ for (const d of dialects()) {
       assert.equal(warm.code, 0);
       let kills = 0;
       let halfWay = 0;
+      // a kill lands inside a run only if it comes before the run ends: aim at the length of the
+      // latest run that was not killed (a submit gets shorter once fewer jobs are READY, and any
+      // run gets longer on a loaded machine)
+      let typical = warm.ms;
       for (let round = 0; kills < 22 && round < 80; round++) {
-        const delay = Math.round(warm.ms * (0.4 + 0.65 * Math.random()));
+        const delay = Math.round(typical * (0.4 + 0.65 * Math.random()));
         const r = await run(4, delay);
-        if (r.signal !== "SIGKILL") continue;
+        if (r.signal !== "SIGKILL") {
+          typical = r.ms;
+          continue;
+        }
         kills++;
         if ((await p.store.findRuns({ states: ["RESERVED", "STAGED"] })).length > 0) halfWay++;
       }

@@ -75,6 +75,14 @@ function afterSubmit(c: Case, after: string): string[] {
   ];
 }
 
+async function until(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
 async function queued(p: TestProject, jobId: number): Promise<string[]> {
   const w = asBatchWorker(p.project.workers.cluster!);
   const ws = workerScheduler(w);
@@ -108,7 +116,7 @@ for (const c of CASES) {
       raw.workers.cluster.commandPrefix = [
         "env",
         ...c.env,
-        ...afterSubmit(c, "kill -9 $PPID; sleep 1; exit 0"),
+        ...afterSubmit(c, `kill -9 $PPID; while [ ! -e "${p.dir}/go" ]; do sleep 0.1; done; exit 0`),
       ];
       writeFileSync(join(p.dir, "ferry.yaml"), JSON.stringify(raw));
       const dead = await ferry(["offline", "submit"], { cwd: p.dir });
@@ -116,6 +124,16 @@ for (const c of CASES) {
       assert.equal((await p.job(ids.a!)).state, "STAGED");
       const inQueue = await queued(p, ids.a!);
       assert.equal(inQueue.length, 1, "the scheduler has it (held, so it has not started)");
+      // the dead submitter's submit command is still running (as sbatch may outlive a kill -9 of
+      // its parent): nothing is decided while it could still queue the job
+      const early = await offlineSubmit(p.store, p.project, asBatchWorker(p.project.workers.cluster!));
+      assert.deepEqual([early.adopted.found, early.adopted.released, early.submitted], [[], [], []]);
+      assert.equal((await p.job(ids.a!)).state, "STAGED", "left for a later look");
+      writeFileSync(join(p.dir, "go"), ""); // the submit command ends
+      await until("the submit command to end", async () => {
+        const ps = await execLocal({ argv: ["ps", "-A", "-ww", "-o", "args="] });
+        return !ps.stdout.includes(p.dir);
+      });
       const s = await offlineSubmit(p.store, p.project, asBatchWorker(p.project.workers.cluster!));
       assert.deepEqual(
         s.adopted.found.map((f) => f.schedulerId),

@@ -125,11 +125,39 @@ async function fromFiles(
   return "nothing";
 }
 
+/** Of these launch directories, those a live process names in its command line (or why not known). */
+async function inFlight(
+  access: SchedulerAccess,
+  dirs: readonly (string | null)[],
+): Promise<Set<string> | Error> {
+  const wanted = dirs.filter((d): d is string => d !== null);
+  if (wanted.length === 0) return new Set();
+  let out: CommandOutput;
+  try {
+    out = await access.exec({ argv: ["ps", "-A", "-ww", "-o", "args="] });
+  } catch (e) {
+    return new Error(errorMessage(e));
+  }
+  if (out.exitCode !== 0) return new Error(`ps: ${out.stderr.trim() || `exit ${out.exitCode}`}`);
+  const busy = new Set<string>();
+  // the directory itself or a path below it (flow-1/j5-8 must not match flow-1/j5-83); paths may
+  // hold spaces, so look for the text rather than split the line into words
+  const named = (line: string, d: string) => {
+    for (let i = line.indexOf(d); i !== -1; i = line.indexOf(d, i + 1)) {
+      const next = line[i + d.length];
+      if (next === undefined || next === "/" || next === " ") return true;
+    }
+    return false;
+  };
+  for (const line of out.stdout.split("\n")) for (const d of wanted) if (named(line, d)) busy.add(d);
+  return busy;
+}
+
 async function decide(store: Store, runs: readonly Run[], o: ReconcileOptions): Promise<Reconciled> {
   const now = o.now ?? Date.now;
   const out: Reconciled = { collected: [], started: [], found: [], released: [], left: [], problems: [] };
   const jobs = new Map((await store.getJobs(runs.map((r) => r.jobId))).map((j) => [j.id, j]));
-  const ask: { run: Run; job: Job; name: string }[] = [];
+  let ask: { run: Run; job: Job; name: string }[] = [];
   /** Files decided it (true), or it is still open (false). */
   const settle = async (run: Run, job: Job): Promise<boolean> => {
     const seen = await fromFiles(store, run, job, o);
@@ -147,6 +175,35 @@ async function decide(store: Store, runs: readonly Run[], o: ReconcileOptions): 
     if (!job) continue;
     if (!(await settle(run, job))) ask.push({ run, job, name: o.nameOf(run, job) });
   }
+  if (ask.length === 0) return out;
+  // A dead submitter's submit command may still be running (sbatch outlives a kill -9 of its
+  // parent) and queue the job after the lookup below. So first: is any process on the
+  // scheduler's side still working on this run (its launch directory in the command line)? Once
+  // none is, nothing can submit the run any more, and the lookup that follows is conclusive.
+  const busy = await inFlight(
+    o.access,
+    ask.map((a) => a.run.launchDir),
+  );
+  if (busy instanceof Error) {
+    for (const a of ask) {
+      out.problems.push({
+        jobId: a.run.jobId,
+        runId: a.run.id,
+        problem: `its submission is unknown and the processes could not be listed (${busy.message}); asked again next time`,
+      });
+      out.left.push(a.run.id);
+    }
+    return out;
+  }
+  for (const a of ask.filter((x) => x.run.launchDir !== null && busy.has(x.run.launchDir))) {
+    out.problems.push({
+      jobId: a.run.jobId,
+      runId: a.run.id,
+      problem: "its submit command is still running; asked again next time",
+    });
+    out.left.push(a.run.id);
+  }
+  ask = ask.filter((x) => x.run.launchDir === null || !busy.has(x.run.launchDir));
   if (ask.length === 0) return out;
   const { scheduler } = o.access;
   let named: Map<string, SchedulerJobStatus[]>;
