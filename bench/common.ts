@@ -38,3 +38,9 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
   console.log(line(headers));
   for (const r of rows) console.log(line(r));
 }
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

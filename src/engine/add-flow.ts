@@ -31,12 +31,20 @@ export async function addFlows(
 ): Promise<AddedFlow[]> {
   for (const spec of specs) await checkJsTasks(spec.jobs, spec.source);
   const now = options.now ?? Date.now();
-  return store.transaction(async (tx) => {
+  const added = await store.transaction(async (tx) => {
     const out: AddedFlow[] = [];
     for (const spec of specs) out.push(await insertFlowSpec(tx, spec, now));
     return out;
   });
+  if (specs.reduce((n, s) => n + s.jobs.length, 0) >= ANALYZE_AFTER) {
+    // the flows are in; stale planner statistics only slow claims down, so a failure here is no failure of the add
+    await store.analyzeJobs().catch(() => {});
+  }
+  return added;
 }
+
+/** Jobs in one add past which the planner's statistics are refreshed (store.analyzeJobs). */
+const ANALYZE_AFTER = 1000;
 
 /**
  * Rows built and written per slice of the flow: building all of a 100,000-job flow's rows at
