@@ -19,6 +19,7 @@ import { type DbJob, toJob } from "../rows.ts";
 import { chunks, placeholders, type SqlClient, type SqlParam } from "../sql.ts";
 import { insertEvents } from "./events.ts";
 import { insertRows } from "./insert.ts";
+import { NEW_RUN_COLUMNS } from "./runs.ts";
 
 export interface ClaimOptions {
   limit: number;
@@ -115,22 +116,7 @@ export async function claimReady(c: SqlClient, o: ClaimOptions): Promise<Claimed
   return claimed;
 }
 
-const RUN_COLUMNS = [
-  "id",
-  "job_id",
-  "attempt",
-  "state",
-  "mode",
-  "worker",
-  "host",
-  "launch_dir",
-  "lease_owner",
-  "lease_expires_at",
-  "heartbeat_at",
-  "started_at",
-  "created_at",
-  "updated_at",
-];
+const RUN_COLUMNS = ["id", ...NEW_RUN_COLUMNS];
 
 /**
  * Pick and move the jobs, number their runs and log their events, in one statement. Run ids
