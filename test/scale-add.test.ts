@@ -95,7 +95,7 @@ async function add100k(jobs: FlowJob[], diagnostic: (msg: string) => void): Prom
   assert.equal(m.code, 0, m.stderr);
   assert.deepEqual(await stored(dir), { counts: { READY: 1, WAITING: 99_999 }, edges: 99_999, flows: 1 });
   diagnostic(`${m.seconds.toFixed(1)} s, peak RSS ${m.peakMb.toFixed(0)} MB`);
-  assert.ok(m.seconds < 120, `${m.seconds.toFixed(1)} s`);
+  assert.ok(m.seconds < 180, `${m.seconds.toFixed(1)} s`);
   assert.ok(m.peakMb < 1024, `peak RSS ${m.peakMb.toFixed(0)} MB`);
 }
 
