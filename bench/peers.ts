@@ -198,7 +198,10 @@ console.log(
 console.log(
   `${cpus().length} cores (${cpus()[0]?.model ?? "?"}); Node ${process.version}; FireWorks 2.1.4 on mongomock-persistence, jobflow 0.4.0; ferry on SQLite; load average at start ${machineLoad()}`,
 );
-for (let r = 0; r < Number(values.rounds); r++) await smallRound(r % 2 === 1);
+for (let r = 0; r < Number(values.rounds); r++) {
+  await smallRound(r % 2 === 1);
+  process.stderr.write(`round ${r + 1} of ${values.rounds} done; load average ${machineLoad()}\n`);
+}
 for (let r = 0; r < Number(values["dag-rounds"]); r++) {
   if (r % 2 === 0) {
     await ferryDag();
