@@ -16,6 +16,10 @@ function job(name: string, parents: string[] = [], inputs: JsonObject = {}): Job
     priority: 0,
     metadata: {},
     allowFailedParents: false,
+    label: null,
+    env: {},
+    preRun: null,
+    onMissingReference: "fail",
   };
 }
 
