@@ -1,6 +1,7 @@
 /** What the benchmarks share: a throwaway PostgreSQL schema, their folder, and the table they print. */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { loadavg } from "node:os";
 import pg from "pg";
 
 /**
@@ -37,4 +38,39 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
   const line = (r: readonly string[]) => r.map((x, i) => x.padEnd(widths[i]!)).join("  ");
   console.log(line(headers));
   for (const r of rows) console.log(line(r));
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** n × `sh -c true`, `concurrency` at a time, spawned from Node: the floor any launcher pays. Returns ms. */
+export async function bareSpawn(n: number, concurrency: number): Promise<number> {
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        next++;
+        await spawnOnce(["sh", "-c", "true"]);
+      }
+    }),
+  );
+  return performance.now() - t0;
+}
+
+/** The machine's load as `uptime` prints it, for the conditions line of a table. */
+export function machineLoad(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
+}
+
+/** `12.3 (11.9–13.0)`: median and range of a few measurements. */
+export function spread(xs: readonly number[], digits = 1): string {
+  if (xs.length === 0) return "—";
+  const f = (x: number) => x.toFixed(digits);
+  return xs.length === 1 ? f(xs[0]!) : `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
 }

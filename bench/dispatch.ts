@@ -13,7 +13,14 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { DEFAULT_BENCH_DIR, printTable, spawnOnce, throwawaySchema } from "./common.ts";
+import {
+  bareSpawn,
+  DEFAULT_BENCH_DIR,
+  machineLoad,
+  printTable,
+  spawnOnce,
+  throwawaySchema,
+} from "./common.ts";
 
 const { values } = parseArgs({
   options: {
@@ -27,20 +34,7 @@ const N = Number(values.jobs);
 const CONCURRENCY = values.concurrency.split(",").map(Number);
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 
-/** N × `sh -c true`, `concurrency` at a time: the floor any launcher pays. */
-async function bare(concurrency: number): Promise<number> {
-  const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < N) {
-        next++;
-        await spawnOnce(["sh", "-c", "true"]);
-      }
-    }),
-  );
-  return performance.now() - t0;
-}
+const bare = (concurrency: number) => bareSpawn(N, concurrency);
 
 async function ferryRun(concurrency: number, database: string): Promise<number> {
   mkdirSync(values.dir, { recursive: true });
@@ -68,7 +62,7 @@ const row = (...cells: string[]) => rows.push(cells);
 const fmt = (ms: number) => (ms / N).toFixed(2);
 
 console.log(
-  `dispatch benchmark: ${N} no-op sh jobs; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}); Node ${process.version}; projects in ${values.dir}`,
+  `dispatch benchmark: ${N} no-op sh jobs; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}); Node ${process.version}; load average ${machineLoad()}; projects in ${values.dir}`,
 );
 for (const c of CONCURRENCY) {
   const b = await bare(c);

@@ -57,21 +57,19 @@ export async function claimRuns(store: Store, req: ClaimRequest, now = Date.now(
       leaseExpiresAt: req.leaseMs === null ? null : now + req.leaseMs,
       host: req.host,
       now,
+      launchDir: (job, runId) => launchDirFor(req.worker.workDir, job, runId),
       ...(req.jobIds ? { jobIds: req.jobIds } : {}),
       ...(req.flowIds ? { flowIds: req.flowIds } : {}),
     });
-    const runs = new Map((await tx.getRuns(got.map((g) => g.runId))).map((r) => [r.id, r]));
     const result: ClaimResult = { claimed: [], failed: [] };
-    for (const { job, runId } of got) {
-      const launchDir = launchDirFor(req.worker.workDir, job, runId);
-      await tx.updateRuns([runId], { launchDir }, now);
+    for (const { job, runId, attempt, launchDir } of got) {
       try {
         const inputs = await resolveInputs(tx, job);
         result.claimed.push({
           job,
           runId,
-          attempt: runs.get(runId)?.attempt ?? 1,
-          launchDir,
+          attempt,
+          launchDir: launchDir!,
           inputs,
           recovery: job.recovery,
         });

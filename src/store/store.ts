@@ -72,6 +72,10 @@ export class StoreOps {
   insertJobs(flowId: number, list: readonly jobs.NewJob[], now: number): Promise<Map<string, number>> {
     return jobs.insertJobs(this.c, flowId, list, now);
   }
+  /** Refresh the planner's statistics of jobs after a large add (PostgreSQL; nothing on SQLite). */
+  analyzeJobs(): Promise<void> {
+    return jobs.analyzeJobs(this.c);
+  }
   getJobs(ids: readonly number[], options: { forUpdate?: boolean } = {}): Promise<Job[]> {
     return jobs.getJobs(this.c, ids, options.forUpdate ?? false);
   }

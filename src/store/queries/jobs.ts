@@ -87,6 +87,16 @@ export async function insertJobs(
   return new Map(rows.map((r) => [r.name, Number(r.id)]));
 }
 
+/**
+ * After a large add on PostgreSQL: refresh the planner's statistics of `jobs`. With the counts
+ * of before the add, the planner expects few READY jobs and claims by sorting all of them
+ * (11.6 ms per claim over 10,000 READY jobs) instead of reading the claim index in order
+ * (0.07 ms) — until autovacuum gets round to it, a minute or more later.
+ */
+export async function analyzeJobs(c: SqlClient): Promise<void> {
+  if (c.dialect.name === "postgres") await c.exec("ANALYZE jobs");
+}
+
 export async function getJobs(c: SqlClient, ids: readonly number[], forUpdate = false): Promise<Job[]> {
   const out: Job[] = [];
   const lock = forUpdate && c.dialect.name === "postgres" ? " FOR UPDATE" : "";

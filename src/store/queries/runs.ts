@@ -19,6 +19,23 @@ export interface NewRun {
   startedAt?: number | null;
 }
 
+/** The columns a new run is inserted with (claims add its id: queries/claim.ts). */
+export const NEW_RUN_COLUMNS = [
+  "job_id",
+  "attempt",
+  "state",
+  "mode",
+  "worker",
+  "host",
+  "launch_dir",
+  "lease_owner",
+  "lease_expires_at",
+  "heartbeat_at",
+  "started_at",
+  "created_at",
+  "updated_at",
+] as const;
+
 /** Inserts runs (attempt = previous attempts + 1); returns job id → run id. */
 export async function insertRuns(
   c: SqlClient,
@@ -37,21 +54,7 @@ export async function insertRuns(
   const rows = await insertRows<{ id: number; job_id: number }>(
     c,
     "runs",
-    [
-      "job_id",
-      "attempt",
-      "state",
-      "mode",
-      "worker",
-      "host",
-      "launch_dir",
-      "lease_owner",
-      "lease_expires_at",
-      "heartbeat_at",
-      "started_at",
-      "created_at",
-      "updated_at",
-    ],
+    NEW_RUN_COLUMNS,
     runs.map((r) => [
       r.jobId,
       (attempts.get(r.jobId) ?? 0) + 1,
