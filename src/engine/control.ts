@@ -287,7 +287,8 @@ export async function deleteJobs(
     store,
     o,
     async (ops, lock) => {
-      const descIds = (await ops.descendantsOf(ids)).filter((id) => !ids.includes(id));
+      const chosen = new Set(ids);
+      const descIds = (await ops.descendantsOf(ids)).filter((id) => !chosen.has(id));
       const all = await readJobs(ops, [...ids, ...descIds], lock);
       const live = await liveRunsOf(ops, all);
       if (lock && !o.force) refuseLive(live, "delete");
@@ -313,9 +314,10 @@ export async function deleteJobs(
   );
   const stopped = cancelled.length > 0 ? await stopProcesses(cancelled, { ...o.stop, reason }) : null;
   const removedDirs = o.files && !o.dryRun ? removeLaunchDirs(d.dirs) : [];
+  const chosen = new Set(ids);
   return {
-    changed: d.all.filter((j) => ids.includes(j.id)).map(brief),
-    descendants: d.all.filter((j) => !ids.includes(j.id)).map(brief),
+    changed: d.all.filter((j) => chosen.has(j.id)).map(brief),
+    descendants: d.all.filter((j) => !chosen.has(j.id)).map(brief),
     skipped: [],
     live: d.live.map((l) => liveRun(l.job, l.run)),
     stopped,

@@ -127,10 +127,12 @@ async function decideRerun(
   o: RerunOptions,
   lock: boolean,
 ): Promise<Decision> {
-  const descIds = (await ops.descendantsOf(ids)).filter((id) => !ids.includes(id));
+  // sets, not arrays: a rerun may select 10,000 jobs, and `includes` made it quadratic
+  const chosen = new Set(ids);
+  const descIds = (await ops.descendantsOf(ids)).filter((id) => !chosen.has(id));
   const all = await readJobs(ops, [...ids, ...descIds], lock);
-  const selected = all.filter((j) => ids.includes(j.id));
-  const descendants = all.filter((j) => !ids.includes(j.id));
+  const selected = all.filter((j) => chosen.has(j.id));
+  const descendants = all.filter((j) => !chosen.has(j.id));
   const plan: Decision["plan"] = {
     jobs: [],
     descendants: [],
@@ -145,7 +147,7 @@ async function decideRerun(
   const current = await ops.currentRuns(all.map((j) => j.id));
   for (const j of all) {
     if (j.state === "ARCHIVED") plan.skipped.push({ ...brief(j), reason: "archived" });
-    else (ids.includes(j.id) ? plan.jobs : plan.descendants).push(brief(j));
+    else (chosen.has(j.id) ? plan.jobs : plan.descendants).push(brief(j));
   }
   for (const j of [...selected, ...descendants]) {
     const run = current.get(j.id);
@@ -218,15 +220,17 @@ const RESETTABLE: JobState[] = [
 async function applyRerun(tx: StoreOps, d: Decision, o: RerunRunOptions, now: number): Promise<number[]> {
   const { plan } = d;
   const selected = plan.jobs.map((j) => j.id);
+  const isSelected = new Set(selected);
   const preserved = plan.descendants
     .filter((x) => x.state === "PAUSED" || x.state === "CANCELLED")
     .map((x) => x.id);
-  const reset = [...selected, ...plan.descendants.map((x) => x.id).filter((id) => !preserved.includes(id))];
+  const isPreserved = new Set(preserved);
+  const reset = [...selected, ...plan.descendants.map((x) => x.id).filter((id) => !isPreserved.has(id))];
   await tx.archiveRuns(reset, now);
   await tx.updateJobs(reset, { outputs: null, storedData: null }, now);
-  const descReset = reset.filter((id) => !selected.includes(id));
+  const descReset = reset.filter((id) => !isSelected.has(id));
   if (descReset.length > 0) await tx.updateJobs(descReset, { recovery: null }, now);
-  for (const job of d.selected.filter((j) => selected.includes(j.id))) {
+  for (const job of d.selected.filter((j) => isSelected.has(j.id))) {
     const edits = o.set ? applyEdits(job, o.set) : {};
     await tx.updateJobs([job.id], { recovery: d.recovery.get(job.id) ?? null, ...edits }, now);
   }
