@@ -1,101 +1,107 @@
 /**
  * Read a run's bundle files back: where it is (started, heartbeat, checkpoint) and, once
  * result.json exists, its outcome (outputs, actions, error). Reading never changes anything, so
- * collecting twice gives the same answer. A protocol file that cannot be read or parsed is a
- * *problem* to report and retry — never a verdict on the job.
+ * collecting twice gives the same answer.
+ *
+ * Everything here is untrusted (protocol-files.ts): every read is bounded and stays inside the
+ * launch directory (read-files.ts), every value is checked before it is returned. A file that
+ * cannot be read, parsed or validated is a *problem* to report and retry — never a verdict on
+ * the job. The one exception is a task's own output or action that is readable but not valid
+ * JSON for a job (unparsable, nested too deep, holding NUL): the task wrote it, so its job FAILS
+ * with reason "collect", as a crash of that task would.
  */
+import { checkJson, formatJsonPath } from "../flow/json-check.ts";
 import type { JsonObject, JsonValue } from "../model/json.ts";
 import { isPlainObject, parseJson } from "../model/json.ts";
 import type { Checkpoint, Recovery, RunError, Task } from "../model/types.ts";
 import type { Transport } from "../transport/types.ts";
+import { describeFailure } from "./describe-failure.ts";
 import { bundlePaths } from "./layout.ts";
+import {
+  type Checked,
+  type CheckpointFile,
+  checkCheckpoint,
+  checkResult,
+  checkStarted,
+  checkTime,
+  looseScope,
+  MAX_TASKS,
+  PROTOCOL_MAX_BYTES,
+  type RunScope,
+  runScope,
+  type Started,
+  type WrapperResult,
+} from "./protocol-files.ts";
+import { BundleProblem, parseRead, readFiles } from "./read-files.ts";
 
-export interface WrapperResult {
-  runId: number;
-  state: "COMPLETED" | "FAILED";
-  exitCode: number;
-  signal: string | null;
-  task: number | null;
-  nextTask: number;
-  stopped: boolean;
-  warning: boolean;
-  startedAt: number;
-  finishedAt: number;
+export type { WrapperResult } from "./protocol-files.ts";
+export { BundleProblem } from "./read-files.ts";
+
+/** Read bounds: protocol files are small; task outputs may be large, but not unbounded. */
+export interface CollectLimits {
+  protocolBytes?: number;
+  /** Default 64 MiB per output.json / action.json. */
+  outputBytes?: number;
 }
 
+export const DEFAULT_OUTPUT_BYTES = 64 * 1024 * 1024;
+
 export interface RunFiles {
-  started: { at: number; host: string; pid: number; schedulerJobId: string } | null;
+  started: Started | null;
   /** Epoch seconds of the last heartbeat. */
   heartbeat: number | null;
-  checkpoint: Checkpoint | null;
+  /** The task about to run, and when (the wrapper writes no time: the reader's clock decides). */
+  checkpoint: CheckpointFile | null;
   warning: number | null;
+  /** A valid result of this run, or null. */
   result: WrapperResult | null;
-  /** Files that exist but could not be read or belong to another run: report and retry. */
+  /** result.json exists but could not be read or validated: not done, not vanished either. */
+  resultInvalid: boolean;
+  /** Files that exist but could not be read, are not valid or belong to another run: report and retry. */
   problems: string[];
 }
 
-async function readJson<T>(t: Transport, file: string, problems: string[]): Promise<T | null> {
-  let text: string | null;
-  try {
-    text = await t.read(file);
-  } catch (e) {
-    problems.push(`cannot read ${file}: ${(e as Error).message}`);
-    return null;
-  }
-  if (text === null) return null;
-  try {
-    return parseJson(text) as T;
-  } catch (e) {
-    problems.push(`cannot parse ${file}: ${(e as Error).message}`);
-    return null;
-  }
-}
-
-async function readNumber(t: Transport, file: string, problems: string[]): Promise<number | null> {
-  const v = await readJson<unknown>(t, file, problems);
-  if (v === null) return null;
-  if (typeof v !== "number") {
-    problems.push(`${file} does not hold a time`);
-    return null;
-  }
-  return v;
-}
-
-export async function readRunFiles(t: Transport, launchDir: string, runId: number): Promise<RunFiles> {
+/**
+ * The protocol files of run `runId`. `scope` bounds task numbers by the job's tasks; without it
+ * (when the job is not at hand) any task number a job can have is accepted, and collectOutcome
+ * checks the result again against the job.
+ */
+export async function readRunFiles(
+  t: Transport,
+  launchDir: string,
+  runId: number,
+  scope: RunScope = looseScope(),
+  limits: CollectLimits = {},
+): Promise<RunFiles> {
   const p = bundlePaths(launchDir);
+  const names = [p.started, p.heartbeat, p.checkpoint, p.warning, p.result];
+  const reads = await readFiles(t, launchDir, names, limits.protocolBytes ?? PROTOCOL_MAX_BYTES);
   const problems: string[] = [];
-  const owned = <T extends { runId?: unknown }>(v: T | null, file: string): T | null => {
-    if (v === null) return null;
-    if (v.runId !== runId) {
-      problems.push(`${file} belongs to run ${String(v.runId)}, not run ${runId}`);
+  const value = <T>(file: string, check: (v: unknown) => Checked<T>): T | null => {
+    const parsed = parseRead(file, reads.get(file));
+    if (parsed.kind === "missing") return null;
+    if (parsed.kind === "problem") {
+      problems.push(parsed.problem);
       return null;
     }
-    return v;
+    const c = check(parsed.value);
+    if (c.ok) return c.value;
+    problems.push(`${file} ${c.problem}`);
+    return null;
   };
-  const started = owned(
-    await readJson<RunFiles["started"] & { runId: number }>(t, p.started, problems),
-    p.started,
-  );
-  const checkpoint = owned(
-    await readJson<Checkpoint & { runId: number }>(t, p.checkpoint, problems),
-    p.checkpoint,
-  );
-  let result = owned(await readJson<WrapperResult>(t, p.result, problems), p.result);
-  if (
-    result &&
-    (typeof result.exitCode !== "number" || (result.state !== "COMPLETED" && result.state !== "FAILED"))
-  ) {
-    problems.push(`${p.result} is not a ferry result`);
-    result = null;
-  }
+  const started = value(p.started, (v) => checkStarted(v, runId, scope));
+  const heartbeat = value(p.heartbeat, (v) => checkTime(v, "the heartbeat", scope.now));
+  const checkpoint = value(p.checkpoint, (v) => checkCheckpoint(v, runId, scope));
+  const warning = value(p.warning, (v) => checkTime(v, "the warning", scope.now));
+  const before = problems.length;
+  const result = value(p.result, (v) => checkResult(v, runId, scope));
   return {
-    started: started
-      ? { at: started.at, host: started.host, pid: started.pid, schedulerJobId: started.schedulerJobId }
-      : null,
-    heartbeat: await readNumber(t, p.heartbeat, problems),
-    checkpoint: checkpoint ? { task: checkpoint.task, at: checkpoint.at } : null,
-    warning: await readNumber(t, p.warning, problems),
+    started,
+    heartbeat,
+    checkpoint,
+    warning,
     result,
+    resultInvalid: problems.length > before,
     problems,
   };
 }
@@ -125,77 +131,117 @@ export function mergeOutputs(outputs: readonly (JsonValue | null)[]): JsonValue 
   return acc;
 }
 
-function tail(text: string, lines = 40, bytes = 4096): string {
-  const t = text.length > bytes ? text.slice(-bytes) : text;
-  return t.split("\n").slice(-lines).join("\n").trimEnd();
+interface TaskFiles {
+  outputs: (JsonValue | null)[];
+  actions: (JsonObject | null)[];
+  /** Readable files whose content is not valid: the task's fault. */
+  invalid: string[];
 }
 
-const SIGNAL_REASON: Record<string, string> = {
-  TERM: "stopped by SIGTERM (scancel, walltime or preemption)",
-  INT: "interrupted (SIGINT)",
-  HUP: "hung up (SIGHUP)",
-  XCPU: "CPU time limit (SIGXCPU)",
-};
+/**
+ * Output and action of tasks [from, upTo). Unreadable files throw BundleProblem (retry later);
+ * readable but invalid ones are listed in `invalid`.
+ */
+async function readTaskFiles(
+  t: Transport,
+  launchDir: string,
+  from: number,
+  upTo: number,
+  limits: CollectLimits,
+): Promise<TaskFiles> {
+  const p = bundlePaths(launchDir);
+  const files: string[] = [];
+  for (let i = from; i < upTo; i++) files.push(p.task(i).output, p.task(i).action);
+  const reads = await readFiles(t, launchDir, files, limits.outputBytes ?? DEFAULT_OUTPUT_BYTES);
+  const unreadable = [...reads.values()].flatMap((r) => (r.kind === "unreadable" ? [r.problem] : []));
+  if (unreadable.length > 0) throw new BundleProblem(unreadable);
+  const out: TaskFiles = { outputs: [], actions: [], invalid: [] };
+  const json = (file: string, what: string): JsonValue | null => {
+    // parseJson keeps number spellings such as 1.0 (model/json.ts): outputs go on to Python tasks
+    const parsed = parseRead(file, reads.get(file), parseJson);
+    if (parsed.kind === "missing") return null;
+    if (parsed.kind === "problem") {
+      out.invalid.push(parsed.problem);
+      return null;
+    }
+    const bad = checkJson(parsed.value);
+    if (bad.length > 0) {
+      const b = bad[0]!;
+      out.invalid.push(`${what} ${b.path.length ? `at ${formatJsonPath(b.path)} ` : ""}${b.message}`);
+      return null;
+    }
+    return parsed.value as JsonValue;
+  };
+  for (let i = from; i < upTo; i++) {
+    out.outputs.push(json(p.task(i).output, `task ${i}'s output`));
+    const act = json(p.task(i).action, `task ${i}'s action`);
+    if (act !== null && !isPlainObject(act))
+      out.invalid.push(`task ${i} wrote an action that is not a JSON object`);
+    out.actions.push(isPlainObject(act) ? (act as JsonObject) : null);
+  }
+  return out;
+}
+
+function checkStart(recovery: Recovery | null, taskCount: number): number {
+  const start = recovery?.startTask ?? 0;
+  if (!Number.isSafeInteger(start) || start < 0 || start > taskCount)
+    throw new BundleProblem([
+      `the job's recovery starts at task ${String(start)}, outside its ${taskCount} tasks`,
+    ]);
+  return start;
+}
 
 /**
  * Outputs and actions of tasks [0, upTo) from a launch dir (for a task-level rerun of a run that
- * was lost before it wrote its result). Tasks before the old run's own start come from its recovery.
+ * was lost before it wrote its result). Tasks before the old run's own start come from its
+ * recovery. A file that cannot be read or is not valid throws BundleProblem: resuming without
+ * it would hand the next task a wrong input.
  */
 export async function collectTaskFiles(
   t: Transport,
   launchDir: string,
   recovery: Recovery | null,
   upTo: number,
+  limits: CollectLimits = {},
 ): Promise<{ outputs: (JsonValue | null)[]; actions: (JsonObject | null)[] }> {
-  const p = bundlePaths(launchDir);
-  const start = Math.min(recovery?.startTask ?? 0, upTo);
-  const outputs: (JsonValue | null)[] = [];
-  const actions: (JsonObject | null)[] = [];
-  for (let i = 0; i < start; i++) {
-    outputs.push(recovery?.outputs[i] ?? null);
-    actions.push(recovery?.actions[i] ?? null);
-  }
-  for (let i = start; i < upTo; i++) {
-    const problems: string[] = [];
-    outputs.push(await readJson<JsonValue>(t, p.task(i).output, problems));
-    const act = await readJson<unknown>(t, p.task(i).action, problems);
-    actions.push(isPlainObject(act) ? (act as JsonObject) : null);
-  }
-  return { outputs, actions };
+  if (!Number.isSafeInteger(upTo) || upTo < 0 || upTo > MAX_TASKS)
+    throw new BundleProblem([`checkpoint task ${String(upTo)} is not a task number`]);
+  const start = Math.min(checkStart(recovery, MAX_TASKS), upTo);
+  const files = await readTaskFiles(t, launchDir, start, upTo, limits);
+  if (files.invalid.length > 0) throw new BundleProblem(files.invalid);
+  return {
+    outputs: [...Array.from({ length: start }, (_, i) => recovery?.outputs[i] ?? null), ...files.outputs],
+    actions: [...Array.from({ length: start }, (_, i) => recovery?.actions[i] ?? null), ...files.actions],
+  };
 }
 
-/** The outcome of a finished run, from result.json and the task files. */
+/**
+ * The outcome of a finished run, from result.json and the task files. Throws BundleProblem when
+ * the result does not fit the job or a task file cannot be read: report it and retry.
+ */
 export async function collectOutcome(
   t: Transport,
   launchDir: string,
   result: WrapperResult,
   tasks: readonly Task[],
   recovery: Recovery | null,
+  limits: CollectLimits = {},
 ): Promise<Outcome> {
-  const p = bundlePaths(launchDir);
-  const start = recovery?.startTask ?? 0;
-  const taskOutputs: (JsonValue | null)[] = [];
-  const actions: (JsonObject | null)[] = [];
-  for (let i = 0; i < start; i++) {
-    taskOutputs.push(recovery?.outputs[i] ?? null);
-    actions.push(recovery?.actions[i] ?? null);
-  }
-  const doneUntil = result.state === "COMPLETED" ? result.nextTask : (result.task ?? start);
-  const problems: string[] = [];
-  for (let i = start; i < doneUntil; i++) {
-    const tp = p.task(i);
-    const out = await readJson<JsonValue>(t, tp.output, problems);
-    const act = await readJson<unknown>(t, tp.action, problems);
-    if (act !== null && !isPlainObject(act))
-      problems.push(`task ${i} wrote an action that is not a JSON object`);
-    taskOutputs.push(out);
-    actions.push(isPlainObject(act) ? (act as JsonObject) : null);
-  }
-  const checkpoint = {
-    task: result.state === "COMPLETED" ? result.nextTask : (result.task ?? start),
-    at: result.finishedAt,
-  };
-  if (problems.length > 0) {
+  const start = checkStart(recovery, tasks.length);
+  const fits = checkResult(result, result.runId, runScope({ tasks }, { startTask: start }));
+  if (!fits.ok) throw new BundleProblem([`${bundlePaths(launchDir).result} ${fits.problem}`]);
+  const doneUntil = result.state === "COMPLETED" ? result.nextTask : result.task!;
+  const files = await readTaskFiles(t, launchDir, start, doneUntil, limits);
+  const taskOutputs = [
+    ...Array.from({ length: start }, (_, i) => recovery?.outputs[i] ?? null),
+    ...files.outputs,
+  ];
+  const actions = [
+    ...Array.from({ length: start }, (_, i) => recovery?.actions[i] ?? null),
+    ...files.actions,
+  ];
+  const checkpoint = { task: doneUntil, at: result.finishedAt };
+  if (files.invalid.length > 0) {
     return {
       state: "FAILED",
       outputs: null,
@@ -204,7 +250,7 @@ export async function collectOutcome(
       exitCode: result.exitCode,
       checkpoint,
       error: {
-        message: `a task wrote an invalid file: ${problems.join("; ")}`,
+        message: `a task wrote an invalid file: ${files.invalid.join("; ")}`,
         stack: null,
         exitCode: result.exitCode,
         signal: null,
@@ -231,61 +277,6 @@ export async function collectOutcome(
     actions,
     exitCode: result.exitCode,
     checkpoint,
-    error: await describeFailure(t, p, result, tasks),
-  };
-}
-
-async function describeFailure(
-  t: Transport,
-  p: ReturnType<typeof bundlePaths>,
-  result: WrapperResult,
-  tasks: readonly Task[],
-): Promise<RunError> {
-  const i = result.task;
-  const task = i === null ? undefined : tasks[i];
-  const label =
-    i === null ? "the run" : `task ${i}${task?.name ? ` "${task.name}"` : ""} (${task?.kind ?? "?"})`;
-  const stderr = i === null ? "" : ((await t.read(p.task(i).stderr).catch(() => null)) ?? "");
-  if (result.signal) {
-    const walltime = result.warning && result.signal === "TERM";
-    return {
-      message: `${label} ${walltime ? "hit the walltime (warned, then SIGTERM)" : (SIGNAL_REASON[result.signal] ?? `stopped by SIG${result.signal}`)}`,
-      stack: tail(stderr) || null,
-      exitCode: result.exitCode,
-      signal: result.signal,
-      task: i,
-      reason: walltime ? "walltime" : "signal",
-    };
-  }
-  if ((task?.kind === "js" || task?.kind === "py") && i !== null) {
-    const err = await readJson<{ message?: string; stack?: string }>(t, p.task(i).error, []);
-    if (err) {
-      return {
-        message: `${label} threw: ${err.message ?? "an error"}`,
-        stack: err.stack ?? null,
-        exitCode: result.exitCode,
-        signal: null,
-        task: i,
-        reason: "task-failed",
-      };
-    }
-  }
-  const hint =
-    result.exitCode === 127
-      ? task?.kind === "js"
-        ? ": node was not found on the compute node (set the worker's node: option)"
-        : task?.kind === "py"
-          ? ": python was not found on the compute node (set the worker's python: option)"
-          : ": command not found"
-      : result.exitCode === 137
-        ? ": killed (SIGKILL; out of memory?)"
-        : "";
-  return {
-    message: `${label} exited with code ${result.exitCode}${hint}`,
-    stack: tail(stderr) || null,
-    exitCode: result.exitCode,
-    signal: null,
-    task: i,
-    reason: "task-failed",
+    error: await describeFailure(t, launchDir, result, tasks),
   };
 }

@@ -10,7 +10,8 @@
  *  - otherwise → lost; with --fail the job FAILS (its checkpoint kept for a task-level rerun),
  *    with --rerun it is rerun.
  */
-import { collectOutcome, readRunFiles } from "../bundle/collect.ts";
+import { BundleProblem, collectOutcome, readRunFiles } from "../bundle/collect.ts";
+import { runScope } from "../bundle/protocol-files.ts";
 import type { Checkpoint, Job, Run } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Transport } from "../transport/types.ts";
@@ -83,7 +84,7 @@ export async function detectLost(store: Store, o: DetectOptions): Promise<LostRu
     let verdict: LostRun["verdict"] = "lost";
     let checkpoint = run.checkpoint;
     if (run.launchDir) {
-      const files = await readRunFiles(t, run.launchDir, run.id);
+      const files = await readRunFiles(t, run.launchDir, run.id, runScope(job, job.recovery, now));
       if (files.result) verdict = "finished";
       else if (run.mode === "pull" && files.started && (await wrapperAlive(t, run, files.started.pid)))
         verdict = "alive";
@@ -110,12 +111,18 @@ export async function handleLost(
   const t = o.transport;
   const result: LostHandling = { collected: [], failed: [], rerun: null };
   for (const l of lost.filter((x) => x.verdict === "finished")) {
-    const files = await readRunFiles(t, l.run.launchDir!, l.run.id);
+    const files = await readRunFiles(t, l.run.launchDir!, l.run.id, runScope(l.job, l.job.recovery));
     if (!files.result) continue;
-    const outcome = outcomeFromBundle(
-      files,
-      await collectOutcome(t, l.run.launchDir!, files.result, l.job.tasks, l.job.recovery),
-    );
+    let outcome: ReturnType<typeof outcomeFromBundle>;
+    try {
+      outcome = outcomeFromBundle(
+        files,
+        await collectOutcome(t, l.run.launchDir!, files.result, l.job.tasks, l.job.recovery),
+      );
+    } catch (e) {
+      if (e instanceof BundleProblem) continue; // unreadable now: the next look retries
+      throw e;
+    }
     const applied = await store.transaction((tx) => applyOutcome(tx, l.run.id, outcome, Date.now()));
     if (applied.applied) result.collected.push(l.job.id);
   }

@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { collectOutcome, readRunFiles } from "../bundle/collect.ts";
 import type { bundlePaths } from "../bundle/layout.ts";
+import { runScope } from "../bundle/protocol-files.ts";
 import { writeBundle } from "../bundle/write.ts";
 import type { ClaimedRun } from "../engine/claim.ts";
 import { outcomeFromBundle, type RunOutcome } from "../engine/outcome.ts";
@@ -82,7 +83,7 @@ export async function runLocally(
   closeSync(out);
   closeSync(err);
   if (exit.error) return failed("bundle", `cannot start sh: ${exit.error.message}`);
-  const files = await readRunFiles(local, claim.launchDir, claim.runId);
+  const files = await readRunFiles(local, claim.launchDir, claim.runId, runScope(claim.job, claim.recovery));
   if (!files.result) {
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
     const problems = files.problems.length > 0 ? ` (${files.problems.join("; ")})` : "";

@@ -16,12 +16,13 @@
  * the queue without a result becomes FINISHED, and FAILED (with the scheduler's reason —
  * walltime, memory, cancelled) if no result appears within a grace period (slow NFS).
  */
-import { collectOutcome, type RunFiles, readRunFiles } from "../bundle/collect.ts";
+import { BundleProblem, collectOutcome, type RunFiles, readRunFiles } from "../bundle/collect.ts";
 import { bundlePaths } from "../bundle/layout.ts";
+import { runScope } from "../bundle/protocol-files.ts";
 import type { ResolvedProject } from "../config/load.ts";
 import { failVanished, recordStart, recordVanished } from "../engine/lifecycle/index.ts";
 import { applyOutcome, applyOutcomes, outcomeFromBundle, type RunOutcome } from "../engine/outcome.ts";
-import { errorMessage } from "../model/errors.ts";
+import { errorMessage, FerryError } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
 import type { Run, RunError } from "../model/types.ts";
@@ -239,32 +240,44 @@ export async function offlineRecover(
     for (const run of batch) {
       const job = jobs.get(run.jobId);
       if (!job || !run.launchDir) continue;
-      const files = await readRunFiles(local, run.launchDir, run.id);
-      if (files.result) {
-        done.push({
-          run,
-          outcome: outcomeFromBundle(
-            files,
-            await collectOutcome(local, run.launchDir, files.result, job.tasks, job.recovery),
-          ),
-        });
+      // one run's files never stop the others: what goes wrong here is this run's problem
+      try {
+        const files = await readRunFiles(local, run.launchDir, run.id, runScope(job, job.recovery, now()));
+        if (files.result) {
+          try {
+            done.push({
+              run,
+              outcome: outcomeFromBundle(
+                files,
+                await collectOutcome(local, run.launchDir, files.result, job.tasks, job.recovery),
+              ),
+            });
+            continue;
+          } catch (e) {
+            if (!(e instanceof BundleProblem)) throw e;
+            files.problems.push(...e.problems);
+          }
+        }
+        await noteProgress(store, run, files, s, now());
+        for (const p of files.problems) {
+          s.problems.push({ jobId: run.jobId, runId: run.id, problem: p });
+          o.events?.emit("offline:problem", { jobId: run.jobId, runId: run.id, problem: p });
+        }
+        const worker = run.worker ? project.workers[run.worker] : undefined;
+        const last = files.heartbeat ?? files.started?.at;
+        if (
+          worker &&
+          worker.mode !== "pull" &&
+          files.started &&
+          last !== undefined &&
+          now() - last * 1000 > worker.lostAfterSeconds * 1000
+        ) {
+          s.silent.push({ jobId: run.jobId, runId: run.id, seconds: Math.round(now() / 1000 - last) });
+        }
+      } catch (e) {
+        if (e instanceof FerryError && e.kind === "database") throw e;
+        s.problems.push({ jobId: run.jobId, runId: run.id, problem: `cannot recover: ${errorMessage(e)}` });
         continue;
-      }
-      await noteProgress(store, run, files, s, now());
-      for (const p of files.problems) {
-        s.problems.push({ jobId: run.jobId, runId: run.id, problem: p });
-        o.events?.emit("offline:problem", { jobId: run.jobId, runId: run.id, problem: p });
-      }
-      const worker = run.worker ? project.workers[run.worker] : undefined;
-      const last = files.heartbeat ?? files.started?.at;
-      if (
-        worker &&
-        worker.mode !== "pull" &&
-        files.started &&
-        last !== undefined &&
-        now() - last * 1000 > worker.lostAfterSeconds * 1000
-      ) {
-        s.silent.push({ jobId: run.jobId, runId: run.id, seconds: Math.round(now() / 1000 - last) });
       }
       waiting.push(run);
       o.events?.emit("offline:recovered", { jobId: run.jobId, runId: run.id, state: job.state });
@@ -307,7 +320,8 @@ export async function offlineRecover(
       }
       // gone from the queue: the result file may only be late (NFS); look once more before deciding
       const files = await readRunFiles(local, run.launchDir!, run.id);
-      if (files.result) continue; // the next recover collects it
+      // the next recover collects it; an invalid one is a problem to retry, not a vanished run
+      if (files.result || files.resultInvalid) continue;
       await settleVanished(store, local, fresh, status, worker.statusIntervalSeconds * 2000, s, now());
     }
   }
