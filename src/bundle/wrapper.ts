@@ -20,6 +20,7 @@
  *
  * User data reaches the script only through shQuote (single quotes), and through env.sh.
  */
+import { ValidationError } from "../model/errors.ts";
 import type { Task } from "../model/types.ts";
 import { shQuote } from "../transport/quote.ts";
 import { pyFileInBundle } from "./layout.ts";
@@ -50,37 +51,62 @@ export interface WrapperOptions {
 function taskLine(task: Task, index: number): string {
   if (task.kind === "js") return `    ${index}) exec "$FERRY_NODE" "$F/worker.mjs" task ${index} ;;`;
   const env = Object.entries(task.env ?? {})
-    .map(([k, v]) => `export ${k}=${shQuote(v)}; `)
+    .map(
+      ([k, v]) =>
+        `export ${envName(k, `tasks[${index}].env`)}=${scriptWord(v, `tasks[${index}].env.${k}`)}; `,
+    )
     .join("");
   if (task.kind === "py") {
     const where =
       task.file !== undefined
-        ? `--file ${shQuote(pyFileInBundle(task.file, index))}`
-        : `--module ${shQuote(task.module!)}`;
-    return `    ${index}) ${env}exec "$FERRY_PYTHON" "$F/ferry_py.py" task ${index} ${where} --function ${shQuote(task.function)} ;;`;
+        ? `--file ${scriptWord(pyFileInBundle(task.file, index), `tasks[${index}].file`)}`
+        : `--module ${scriptWord(task.module!, `tasks[${index}].module`)}`;
+    return `    ${index}) ${env}exec "$FERRY_PYTHON" "$F/ferry_py.py" task ${index} ${where} --function ${scriptWord(task.function, `tasks[${index}].function`)} ;;`;
   }
-  return `    ${index}) ${env}exec sh -c ${shQuote(task.command)} ;;`;
+  return `    ${index}) ${env}exec sh -c ${scriptWord(task.command, `tasks[${index}].command`)} ;;`;
 }
 
 export function renderWrapper(o: WrapperOptions): string {
+  // Only integers and quoted words reach the script, and no value at all reaches a comment: a
+  // newline in a launch dir path ended the header comment and ran the rest of the line, and a
+  // checkpoint's `"task": "1; touch x #"` was pasted into FERRY_START_TASK= (issue #8).
+  const taskCount = o.tasks.length;
+  const runId = wholeNumber(o.runId, "runId", 1);
+  const attempt = wholeNumber(o.attempt, "attempt", 0);
+  const jobId = wholeNumber(o.jobId, "jobId", 1);
+  const flowId = wholeNumber(o.flowId, "flowId", 1);
+  const startTask = wholeNumber(o.startTask, "startTask", 0, taskCount);
+  const heartbeat = wholeNumber(
+    Number.isFinite(o.heartbeatSeconds) ? Math.round(o.heartbeatSeconds) : o.heartbeatSeconds,
+    "heartbeatSeconds",
+    0,
+  );
+  const directives = o.directives.map((d, i) => {
+    if (!d.startsWith("#") || /[\u0000\n\r]/.test(d))
+      refuse(`directives[${i}]`, "a directive is one line starting with #");
+    return d;
+  });
   const header = [
     "#!/bin/sh",
-    ...o.directives,
-    `# ferry job bundle: run ${o.runId} (attempt ${o.attempt}) of job ${o.jobId} ${shQuote(o.jobName)} in flow ${o.flowId}.`,
-    `# Written by ferry ${o.ferryVersion}; do not edit. Run it by hand with: ferry exec ${shQuote(o.launchDir)}`,
+    ...directives,
+    `# ferry job bundle: run ${runId} (attempt ${attempt}) of job ${jobId} in flow ${flowId}.`,
+    `# Written by ferry ${/^[0-9A-Za-z.+-]+$/.test(o.ferryVersion) ? o.ferryVersion : "?"}; do not edit. Run it by hand with: ferry exec <its launch dir> (FERRY_LAUNCH_DIR below)`,
   ];
   const body = `
-FERRY_LAUNCH_DIR=\${FERRY_LAUNCH_DIR:-${shQuote(o.launchDir)}}
-FERRY_RUN_ID=${o.runId}
-FERRY_JOB_ID=${o.jobId}
-FERRY_FLOW_ID=${o.flowId}
-FERRY_JOB_NAME=${shQuote(o.jobName)}
-FERRY_NODE=\${FERRY_NODE:-${shQuote(o.node)}}
-FERRY_PYTHON=\${FERRY_PYTHON:-${shQuote(o.python)}}
-FERRY_HEARTBEAT_SECONDS=\${FERRY_HEARTBEAT_SECONDS:-${Math.round(o.heartbeatSeconds)}}
+FERRY_DEFAULT_LAUNCH_DIR=${scriptWord(o.launchDir, "launchDir")}
+FERRY_LAUNCH_DIR=\${FERRY_LAUNCH_DIR:-$FERRY_DEFAULT_LAUNCH_DIR}
+FERRY_RUN_ID=${runId}
+FERRY_JOB_ID=${jobId}
+FERRY_FLOW_ID=${flowId}
+FERRY_JOB_NAME=${scriptWord(o.jobName, "jobName")}
+FERRY_DEFAULT_NODE=${scriptWord(o.node, "node")}
+FERRY_NODE=\${FERRY_NODE:-$FERRY_DEFAULT_NODE}
+FERRY_DEFAULT_PYTHON=${scriptWord(o.python, "python")}
+FERRY_PYTHON=\${FERRY_PYTHON:-$FERRY_DEFAULT_PYTHON}
+FERRY_HEARTBEAT_SECONDS=\${FERRY_HEARTBEAT_SECONDS:-${heartbeat}}
 FERRY_KILL_GRACE=\${FERRY_KILL_GRACE:-10}
-FERRY_START_TASK=${o.startTask}
-FERRY_TASK_COUNT=${o.tasks.length}
+FERRY_START_TASK=${startTask}
+FERRY_TASK_COUNT=${taskCount}
 export FERRY_LAUNCH_DIR FERRY_RUN_ID FERRY_JOB_ID FERRY_FLOW_ID FERRY_JOB_NAME FERRY_NODE FERRY_PYTHON
 F="$FERRY_LAUNCH_DIR/_ferry"
 export FERRY_INPUTS="$F/inputs.json"
@@ -180,28 +206,68 @@ exit "$FERRY_EXIT"
   return `${header.join("\n")}\n${body}`;
 }
 
-/**
- * Room for all FERRY_IN_ variables together: every exec of a task passes the whole environment,
- * and Linux refuses an exec whose arguments and environment pass ARG_MAX (2 MiB with the
- * default 8 MiB stack) with E2BIG — so inputs past this stay in inputs.json only.
- */
-const INPUT_ENV_BUDGET = 256 * 1024;
+function refuse(field: string, message: string): never {
+  throw new ValidationError("cannot write run.sh", [{ field, message }]);
+}
 
-/** env.sh: identifier-safe top-level inputs as FERRY_IN_<key> (small ones), then the environment. */
+/** An integer for the script, or a refusal: nothing else may stand unquoted in a shell line. */
+function wholeNumber(v: number, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isSafeInteger(v) || v < min || v > max)
+    refuse(field, `must be a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** A word quoted for sh; a NUL cannot be written in a script (sh drops or stops at it). */
+function scriptWord(v: string, field: string): string {
+  if (typeof v !== "string") refuse(field, `must be text, not ${JSON.stringify(v)}`);
+  if (v.includes("\u0000")) refuse(field, "contains a NUL character, which no shell script can hold");
+  return shQuote(v);
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function envName(k: string, field: string): string {
+  if (!ENV_NAME.test(k)) refuse(field, `${JSON.stringify(k)} is not an environment variable name`);
+  return k;
+}
+
+/**
+ * What reaches a task's environment as `$FERRY_IN_<key>`, and why: Linux refuses to start a
+ * process when one environment string passes MAX_ARG_STRLEN (128 KiB) or all of them together
+ * pass ARG_MAX (2 MiB with the usual 8 MiB stack) — the task would fail with E2BIG, far from
+ * where the input was written. And a NUL cannot be held in an environment string at all (it
+ * vanished from `$FERRY_IN_x` while inputs.json kept it, issue #8). So an input is exported
+ * only when its key is a shell name, its text holds no NUL and is at most 32 KiB (UTF-8), and
+ * it fits in 256 KiB for all exported inputs together (inputs in their order); every input is
+ * always in inputs.json ($FERRY_INPUTS), which is what a task should read for the others.
+ */
+export const MAX_EXPORTED_INPUT_BYTES = 32 * 1024;
+export const MAX_EXPORTED_INPUTS_BYTES = 256 * 1024;
+
+/** Which inputs become FERRY_IN_<key> (see above), with their text. */
+export function exportedInputs(inputs: Record<string, unknown>): [string, string][] {
+  const out: [string, string][] = [];
+  let total = 0;
+  for (const [key, value] of Object.entries(inputs)) {
+    if (!ENV_NAME.test(key)) continue;
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    if (text === undefined || text.includes("\u0000")) continue;
+    const bytes = Buffer.byteLength(`FERRY_IN_${key}=${text}`) + 1;
+    if (bytes > MAX_EXPORTED_INPUT_BYTES || total + bytes > MAX_EXPORTED_INPUTS_BYTES) continue;
+    total += bytes;
+    out.push([key, text]);
+  }
+  return out;
+}
+
+/** env.sh: the exported inputs as FERRY_IN_<key>, then the worker's environment, quoted for sh. */
 export function renderEnvFile(
   inputs: Record<string, unknown>,
   env: Readonly<Record<string, string>>,
 ): string {
   const lines = ["# inputs and environment of this run, quoted for sh (written by ferry)"];
-  let room = INPUT_ENV_BUDGET;
-  for (const [key, value] of Object.entries(inputs)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) continue;
-    const text = typeof value === "string" ? value : JSON.stringify(value);
-    // one variable is limited too (MAX_ARG_STRLEN = 128 KiB on Linux); big inputs stay in inputs.json
-    if (text.length > 64 * 1024 || text.length > room) continue;
-    room -= text.length;
-    lines.push(`export FERRY_IN_${key}=${shQuote(text)}`);
-  }
-  for (const [key, value] of Object.entries(env)) lines.push(`export ${key}=${shQuote(value)}`);
+  for (const [key, text] of exportedInputs(inputs)) lines.push(`export FERRY_IN_${key}=${shQuote(text)}`);
+  for (const [key, value] of Object.entries(env))
+    lines.push(`export ${envName(key, `env.${key}`)}=${scriptWord(value, `env.${key}`)}`);
   return `${lines.join("\n")}\n`;
 }
