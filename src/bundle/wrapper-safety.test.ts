@@ -32,6 +32,7 @@ const base: WrapperOptions = {
   heartbeatSeconds: 30,
   directives: [],
   node: "node",
+  python: "python3",
   ferryVersion: "0.1.0",
 };
 

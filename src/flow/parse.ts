@@ -11,6 +11,9 @@ import { type JsonObject, parseJson } from "../model/json.ts";
 import { RESOURCE_KEYS } from "../model/resources.ts";
 import { didYouMean } from "../model/suggest.ts";
 import type { FlowSpec, JobSpec, PyTask, Task } from "../model/types.ts";
+import { checkJson, type JsonProblem } from "./json-check.ts";
+import { documentProblems } from "./limits.ts";
+import { JOB_NAME } from "./references.ts";
 import {
   type FlowFile,
   flowFileSchema,
@@ -59,18 +62,26 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   return [];
 }
 
+/** A path in the document → the job it is in (by name) and the path inside that job. */
+function locate(
+  fullPath: readonly PropertyKey[],
+  raw: unknown,
+): { job: string | undefined; path: readonly PropertyKey[] } {
+  const jobs = (raw as { jobs?: unknown[] } | null)?.jobs;
+  if (fullPath[0] === "jobs" && typeof fullPath[1] === "number") {
+    const entry = Array.isArray(jobs) ? (jobs[fullPath[1]] as { name?: unknown } | undefined) : undefined;
+    // a name that is not a valid job name is shown by position (it may hold anything, even escapes)
+    const named = typeof entry?.name === "string" && JOB_NAME.test(entry.name) && entry.name.length <= 200;
+    return { job: named ? (entry.name as string) : `#${fullPath[1] + 1}`, path: fullPath.slice(2) };
+  }
+  return { job: undefined, path: fullPath };
+}
+
 /** zod issues → our issues, located by job name when the path goes through `jobs[i]`. */
 export function issuesFromZod(error: z.ZodError, raw: unknown, file?: string): Issue[] {
-  const jobs = (raw as { jobs?: unknown[] } | null)?.jobs;
   const out: Issue[] = [];
   for (const issue of error.issues) {
-    let path = issue.path;
-    let job: string | undefined;
-    if (path[0] === "jobs" && typeof path[1] === "number") {
-      const entry = Array.isArray(jobs) ? (jobs[path[1]] as { name?: unknown } | undefined) : undefined;
-      job = typeof entry?.name === "string" ? entry.name : `#${path[1] + 1}`;
-      path = path.slice(2);
-    }
+    const { job, path } = locate(issue.path, raw);
     if (issue.code === "unrecognized_keys") {
       const fullPath = job === undefined ? issue.path : ["jobs", 0, ...path];
       const known = knownKeysAt(fullPath);
@@ -149,15 +160,39 @@ function toJobSpec(entry: JobFileEntry, file: FlowFile, baseDir: string): JobSpe
   };
 }
 
+/** Problems of the raw document and of its JSON values, as issues (flow/limits.ts). */
+function limitIssues(problems: readonly JsonProblem[], raw: unknown, file?: string): Issue[] {
+  return problems.map((p) => {
+    const { job, path } = locate(p.path, raw);
+    return { file, job, field: path.length ? fieldPath(path) : undefined, message: p.message };
+  });
+}
+
+/** JSON values a flow stores: inputs and metadata nest at most MAX_JSON_DEPTH levels. */
+function valueProblems(file: FlowFile): JsonProblem[] {
+  const out: JsonProblem[] = [];
+  const check = (value: unknown, at: (string | number)[]) => {
+    for (const p of checkJson(value)) out.push({ ...p, path: [...at, ...p.path] });
+  };
+  check(file.metadata ?? {}, ["metadata"]);
+  file.jobs.forEach((j, i) => {
+    check(j.inputs ?? {}, ["jobs", i, "inputs"]);
+    check(j.metadata ?? {}, ["jobs", i, "metadata"]);
+  });
+  return out;
+}
+
 /** Validate an already-parsed flow object (from a file, an action, or the builder). */
 export function flowSpecFromObject(raw: unknown, options: { source?: string; baseDir: string }): FlowSpec {
+  const summary = `invalid flow${options.source ? ` in ${options.source}` : ""}`;
+  const early = documentProblems(raw);
+  if (early.length > 0) throw new ValidationError(summary, limitIssues(early, raw, options.source));
   const parsed = flowFileSchema.safeParse(plainFlowNumbers(raw));
   if (!parsed.success) {
-    throw new ValidationError(
-      `invalid flow${options.source ? ` in ${options.source}` : ""}`,
-      issuesFromZod(parsed.error, raw, options.source),
-    );
+    throw new ValidationError(summary, issuesFromZod(parsed.error, raw, options.source));
   }
+  const deep = valueProblems(parsed.data);
+  if (deep.length > 0) throw new ValidationError(summary, limitIssues(deep, raw, options.source));
   const spec: FlowSpec = {
     name: parsed.data.name,
     metadata: (parsed.data.metadata ?? {}) as JsonObject,
@@ -187,7 +222,15 @@ export function parseFlowText(text: string, source: string): unknown {
       doc.errors.map((e) => ({ file: source, message: `YAML: ${e.message.split("\n")[0]}` })),
     );
   }
-  return doc.toJS();
+  try {
+    // an alias bomb (a billion laughs) is refused by the yaml package past maxAliasCount, with a
+    // throw from toJS that used to escape as exit 1 (issue #8)
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ValidationError(`cannot read ${source}`, [
+      { file: source, message: `YAML: ${(e as Error).message.split("\n")[0]}` },
+    ]);
+  }
 }
 
 /** Read and validate a flow file. Throws ValidationError (nothing is written anywhere). */

@@ -6,11 +6,39 @@
 import { z } from "zod";
 import { isPlainObject, jsonObjectSchema, plainNumbers } from "../model/json.ts";
 import { resourcesSchema } from "../model/resources.ts";
+import { commandProblem, envProblems, MAX_JOB_NAME_LENGTH, MAX_TASKS_PER_JOB } from "./limits.ts";
 import { JOB_NAME } from "./references.ts";
 
 const jobName = z
   .string()
-  .regex(JOB_NAME, "job names use letters, digits, '_' and '-' (no dots: they separate output paths)");
+  .regex(JOB_NAME, "job names use letters, digits, '_' and '-' (no dots: they separate output paths)")
+  .max(
+    MAX_JOB_NAME_LENGTH,
+    `job names are at most ${MAX_JOB_NAME_LENGTH} characters (a launch directory is named <job>-<run id>, and a file name stops at 255 bytes)`,
+  );
+
+/** Parents, each named once: a repeated edge would be a second row for the same pair. */
+const parentList = z.array(jobName).superRefine((parents, ctx) => {
+  parents.forEach((p, i) => {
+    if (parents.indexOf(p) !== i)
+      ctx.addIssue({ code: "custom", message: `parent "${p}" is listed twice`, path: [i] });
+  });
+});
+
+/** Run-time limits of a sh task (flow/limits.ts), refused when the flow is added. */
+function checkShLimits(
+  t: { sh?: string | undefined; env?: Record<string, string> | undefined },
+  ctx: z.RefinementCtx,
+) {
+  const command = t.sh === undefined ? null : commandProblem(t.sh);
+  if (command) ctx.addIssue({ code: "custom", message: command, path: ["sh"] });
+  for (const e of envProblems(t.env ?? {}))
+    ctx.addIssue({
+      code: "custom",
+      message: e.message,
+      path: e.key === undefined ? ["env"] : ["env", e.key],
+    });
+}
 
 // z.json() would reject (and copy) the RawNumbers that keep `1.0` a float: model/json.ts
 const jsonObject = jsonObjectSchema;
@@ -50,6 +78,7 @@ export const taskSchema = z
     if (t.js !== undefined && t.env !== undefined) {
       ctx.addIssue({ code: "custom", message: "env applies to sh and py tasks only", path: ["env"] });
     }
+    checkShLimits(t, ctx);
   });
 
 export const jobSchema = z
@@ -58,12 +87,13 @@ export const jobSchema = z
     tasks: z
       .array(taskSchema)
       .min(1)
+      .max(MAX_TASKS_PER_JOB)
       .optional()
       .describe("Tasks run in order; a failing task stops the job."),
     sh: z.string().min(1).optional().describe("Shorthand for a single sh task."),
     js: z.string().min(1).optional().describe("Shorthand for a single js task."),
     py: pyTarget.optional().describe("Shorthand for a single py task."),
-    parents: z.array(jobName).optional().describe("Jobs that must complete first."),
+    parents: parentList.optional().describe("Jobs that must complete first (each named once)."),
     inputs: jsonObject.optional().describe('Inputs; may hold references like "${{ parent.path }}".'),
     resources: resourcesSchema.optional(),
     worker: z.string().min(1).optional().describe("Run only on this worker."),
@@ -98,6 +128,7 @@ export const jobSchema = z
         path: given.length === 0 ? [] : [given[1]!],
       });
     }
+    checkShLimits({ sh: j.sh, env: j.env }, ctx);
   });
 
 export const flowFileSchema = z.strictObject({
