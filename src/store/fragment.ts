@@ -17,26 +17,3 @@ export function joinFragments(parts: readonly SqlFragment[], separator: string, 
     params: parts.flatMap((p) => p.params),
   };
 }
-
-/** Shell-style glob (`*`, `?`, `[abc]`) → an anchored regular expression source. */
-export function globToRegex(glob: string): string {
-  let re = "^";
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === "*") re += ".*";
-    else if (ch === "?") re += ".";
-    else if (ch === "[") {
-      const end = glob.indexOf("]", i + 1);
-      if (end === -1) re += "\\[";
-      else {
-        const body = glob
-          .slice(i + 1, end)
-          .replace(/^!/, "^")
-          .replaceAll("\\", "\\\\");
-        re += `[${body}]`;
-        i = end;
-      }
-    } else re += ch.replace(/[.+^${}()|\\\]]/g, "\\$&");
-  }
-  return `${re}$`;
-}

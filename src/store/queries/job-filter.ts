@@ -4,8 +4,9 @@
  * itself (a MongoDB subset) is translated by query/ into the `where` fragment.
  */
 import type { JobState } from "../../model/states.ts";
-import { fragment, globToRegex, joinFragments, type SqlFragment } from "../fragment.ts";
-import { translateJobQuery, translateRunQuery } from "../query/translate.ts";
+import { fragment, joinFragments, type SqlFragment } from "../fragment.ts";
+import { compileGlob } from "../query/glob.ts";
+import { regexFragment, translateJobQuery, translateRunQuery } from "../query/translate.ts";
 import { type Dialect, placeholders } from "../sql.ts";
 
 export interface JobFilter {
@@ -35,7 +36,7 @@ export function jobFilterSql(dialect: Dialect, filter: JobFilter): SqlFragment {
   if (filter.names && filter.names.length > 0) {
     parts.push(
       joinFragments(
-        filter.names.map((g) => fragment(dialect.regexMatch("j.name", ""), [globToRegex(g)])),
+        filter.names.map((g) => regexFragment(dialect, "j.name", compileGlob(g))),
         " OR ",
       ),
     );

@@ -4,6 +4,7 @@
  * which is exactly MongoDB's meaning (they also match documents where the field is missing).
  */
 import type { FieldSpec } from "./fields.ts";
+import type { RegexEngine } from "./regex.ts";
 
 export type Scalar = string | number | boolean | null;
 
@@ -24,10 +25,13 @@ export interface CompiledRegex {
   readonly source: string;
   readonly options: string;
   /**
-   * The equivalent pattern in the syntax both engines read the same way (regex.ts): run with
-   * JavaScript flags `su` on SQLite and as a PostgreSQL ARE with `~`.
+   * The equivalent pattern in the syntax both engines read the same way (regex.ts): run as a
+   * PostgreSQL ARE with `~` (and by JavaScript with flags `su`).
    */
   readonly pattern: string;
+  /** The same meaning over UTF-16 (no flags), which SQLite runs on `engine`. */
+  readonly linear: string;
+  readonly engine: RegexEngine;
 }
 
 export type Condition =

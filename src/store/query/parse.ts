@@ -343,7 +343,17 @@ class QueryParser {
     }
     const compiled = compilePattern(source, opts);
     if (!compiled.ok) return this.#issue(loc, `invalid regular expression: ${compiled.message}`);
-    return { kind: "regex", field, regex: { source, options: opts, pattern: compiled.pattern } };
+    return {
+      kind: "regex",
+      field,
+      regex: {
+        source,
+        options: opts,
+        pattern: compiled.pattern,
+        linear: compiled.linear,
+        engine: compiled.engine,
+      },
+    };
   }
 }
 

@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import pg from "pg";
 import { skipUnless } from "../../../test/helpers/components.ts";
+import { linearRegExp } from "./linear-regexp.ts";
 import { compilePattern } from "./regex.ts";
 
 function compiled(source: string, options = ""): string {
@@ -30,10 +31,42 @@ describe("regex: rewriting", () => {
     assert.equal(compiled("[a-c\\]-]"), "[a-c\\]\\-]");
   });
 
-  test("i folds ASCII letters only; m uses lookarounds for ^ and $", () => {
+  test("i folds ASCII letters only; m uses a lookbehind for ^ and, at the end, a newline for $", () => {
     assert.equal(compiled("Ab1é", "i"), "[aA][bB]1é");
     assert.equal(compiled("[a-cX]", "i"), "[a-cXA-Cx]");
-    assert.equal(compiled("^a$", "m"), "(?:^|(?<=\\n))a(?:$|(?=\\n))");
+    assert.equal(compiled("^a$", "m"), "(?:^|(?<=\\n))a(?:$|\\n)");
+    assert.equal(compiled("(^a$|b$)", "m"), "(?:(?:^|(?<=\\n))a(?:$|\\n)|b(?:$|\\n))");
+  });
+
+  test("the linear-time form: UTF-16 classes, native \\b, counts above 16 split", () => {
+    const linear = (source: string, options = "") => {
+      const r = compilePattern(source, options);
+      assert.ok(r.ok, `${source} was rejected: ${r.ok ? "" : r.message}`);
+      return r.linear;
+    };
+    assert.equal(
+      linear("a.b"),
+      "a(?:[\\u0000-\\u0009\\u000B-\\uD7FF\\uE000-\\uFFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])b",
+    );
+    assert.equal(linear("[^a-z😀]"), linear("[^a-z\\ud83d\\ude00]"));
+    assert.match(linear("[😀-😂]"), /^\\uD83D\[\\uDE00-\\uDE02\]$/);
+    assert.equal(linear("\\bx\\B"), "\\bx(?<![\\uD800-\\uDBFF])\\B");
+    assert.equal(linear("x{40}"), "x{16}x{16}x{8}");
+    assert.equal(linear("x{5,40}"), "x{5}x{0,16}x{0,16}x{0,3}");
+    assert.equal(linear("x{20,}"), "x{16}x{4,}");
+    assert.equal(linear("😀+"), "(?:😀)+");
+  });
+
+  test("only patterns without quantifier or alternation may backtrack (they cannot take long)", () => {
+    const engine = (source: string) => {
+      const r = compilePattern(source, "");
+      assert.ok(r.ok);
+      return r.engine;
+    };
+    for (const s of ["Segmentation fault", "^relax-", "a[bc]\\d\\b.", "(?<=x)y"])
+      assert.equal(engine(s), "backtracking", s);
+    for (const s of ["a*", "a+", "a?", "a{2}", "a|b", "(.*)(.*)x", "(?<=a|b)c"])
+      assert.equal(engine(s), "linear", s);
   });
 
   test("unsupported or ambiguous syntax is refused with the reason", () => {
@@ -62,6 +95,21 @@ describe("regex: rewriting", () => {
     rejected("\\ud800", /unpaired surrogate/);
     rejected("a\\", /\\ at the end/);
     rejected("x".repeat(1001), /longer than 1000/);
+    rejected("a(?=b)", /lookahead \(\?= \(\?! is not supported/);
+    rejected("a(?!b)", /lookahead/);
+    rejected("\\b".repeat(17), /at most 16 word boundaries/);
+    rejected("(?:a?\\b){0,17}", /at most 16 word boundaries/);
+    rejected("(?:\\b|a){15,}", /at most 16 word boundaries/);
+  });
+
+  test("with option m, $ may only end the pattern (the linear-time engine has no lookahead)", () => {
+    for (const source of ["a$b", "a$\\nb", "(a$)*", "(a$)+b", "(a$|b)c", "(?<=a$)b"]) {
+      const r = compilePattern(source, "m");
+      assert.ok(!r.ok, `${source} was accepted`);
+      assert.match(r.message, /with option m, \$ can only end the pattern/);
+    }
+    assert.ok(compilePattern("a$b", "").ok, "without m, $ is the end of the text anywhere");
+    assert.ok(compilePattern("(a$)?", "m").ok);
   });
 });
 
@@ -83,6 +131,9 @@ const patternArb: fc.Arbitrary<string> = fc.letrec<{ alt: string; seq: string; a
         "[^a]",
         "[A-Z1]",
         "[\\s.]",
+        "😀",
+        "[😀-😂a]",
+        "[^😀]",
       ),
     },
     { weight: 1, arbitrary: tie("alt").map((a) => `(${a})`) },
@@ -93,7 +144,7 @@ const patternArb: fc.Arbitrary<string> = fc.letrec<{ alt: string; seq: string; a
         {
           weight: 5,
           arbitrary: fc
-            .tuple(tie("atom"), fc.constantFrom("", "", "*", "+", "?", "{1,2}", "+?"))
+            .tuple(tie("atom"), fc.constantFrom("", "", "*", "+", "?", "{1,2}", "+?", "{0,18}", "{17,}"))
             .map(([a, q]) => a + q),
         },
         { weight: 1, arbitrary: fc.constantFrom("^", "$", "\\b", "\\B") },
@@ -130,12 +181,36 @@ describe("regex: meaning", () => {
         (source, options, texts) => {
           const r = compilePattern(source, options);
           fc.pre(r.ok);
+          fc.pre(!/[\u{10000}-\u{10ffff}]/u.test(source)); // native without u reads an astral class wrongly
           const native = new RegExp(source, options);
           const ours = new RegExp(r.ok ? r.pattern : "", "su");
-          for (const t of texts)
+          const linear = linearRegExp(r.ok ? r.linear : "");
+          for (const t of texts) {
             assert.equal(ours.test(t), native.test(t), `${source} /${options} on ${JSON.stringify(t)}`);
+            assert.equal(
+              linear.test(t),
+              native.test(t),
+              `linear ${source} /${options} on ${JSON.stringify(t)}`,
+            );
+          }
         },
       ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("on any text, the linear-time form means what the code-point form means", () => {
+    fc.assert(
+      fc.property(patternArb, optionsArb, fc.array(anyText, { maxLength: 10 }), (source, options, texts) => {
+        const r = compilePattern(source, options);
+        fc.pre(r.ok);
+        if (!r.ok) return;
+        const points = new RegExp(r.pattern, "su");
+        // what SQLite runs: the UTF-16 form, on the engine regex.ts chose
+        const sqlite = r.engine === "linear" ? linearRegExp(r.linear) : new RegExp(r.linear);
+        for (const t of texts)
+          assert.equal(sqlite.test(t), points.test(t), `${source} /${options} on ${JSON.stringify(t)}`);
+      }),
       { numRuns: 300 },
     );
   });
@@ -160,7 +235,7 @@ describe("regex: meaning", () => {
             const r = compilePattern(source, options);
             fc.pre(r.ok);
             const pattern = r.ok ? r.pattern : "";
-            const js = texts.map((t) => new RegExp(pattern, "su").test(t));
+            const js = texts.map((t) => linearRegExp(r.ok ? r.linear : "").test(t));
             const { rows } = await client.query(
               "SELECT t ~ $1 AS m FROM unnest($2::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
               [pattern, texts],

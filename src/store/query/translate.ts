@@ -13,6 +13,7 @@ import { type Dialect, placeholders, type SqlParam } from "../sql.ts";
 import type { CompareOp, Condition, FieldRef, Scalar } from "./ast.ts";
 import { type JsonSql, type JsonValueSql, jsonSql } from "./json-sql.ts";
 import { parseJobQuery, parseRunQuery } from "./parse.ts";
+import type { RegexEngine } from "./regex.ts";
 
 /** `query` (untrusted JSON) as a condition over `jobs j`; throws ValidationError. */
 export function translateJobQuery(dialect: Dialect, query: unknown): SqlFragment {
@@ -26,12 +27,21 @@ export function translateRunQuery(dialect: Dialect, query: unknown): SqlFragment
 
 const SQL_OP: Record<CompareOp, string> = { eq: "=", gt: ">", gte: ">=", lt: "<", lte: "<=" };
 /**
- * Flags for Dialect.regexMatch: SQLite's ferry_regexp builds a JavaScript RegExp with them
- * (PostgreSQL ignores them; regex.ts wrote a pattern that needs neither `i` nor `m`). regexMatch
- * puts the pattern's `?` before the expression on SQLite and after it on PostgreSQL; the
- * expressions here hold no parameter, so a regex fragment's single parameter is right on both.
+ * A `$regex` condition. regexMatch puts the pattern's `?` before the expression on SQLite and
+ * after it on PostgreSQL; the expressions here hold no parameter, so a regex fragment's single
+ * parameter is right on both. SQLite's ferry_regexp runs the UTF-16 form, with flag `l` (V8's
+ * linear-time engine) unless regex.ts found the pattern safe to backtrack; PostgreSQL runs the
+ * code-point form and ignores the flag.
  */
-const REGEX_FLAGS = "su";
+export function regexFragment(
+  dialect: Dialect,
+  expr: string,
+  regex: { pattern: string; linear: string; engine: RegexEngine },
+) {
+  return fragment(dialect.regexMatch(expr, regex.engine === "linear" ? "l" : ""), [
+    dialect.name === "sqlite" ? regex.linear : regex.pattern,
+  ]);
+}
 
 export function conditionSql(dialect: Dialect, c: Condition): SqlFragment {
   const json = jsonSql(dialect);
@@ -81,7 +91,7 @@ function columnLeaf(dialect: Dialect, json: JsonSql, leaf: Leaf): SqlFragment {
       return joinFragments(parts, " OR ", "1=0");
     }
     case "regex":
-      return fragment(dialect.regexMatch(column, REGEX_FLAGS), [leaf.regex.pattern]);
+      return regexFragment(dialect, column, leaf.regex);
   }
 }
 
@@ -119,7 +129,7 @@ function jsonPredicate(dialect: Dialect, json: JsonSql, leaf: Leaf, v: JsonValue
       return joinFragments(parts, " OR ", "1=0");
     }
     case "regex":
-      return fragment(dialect.regexMatch(v.str, REGEX_FLAGS), [leaf.regex.pattern]);
+      return regexFragment(dialect, v.str, leaf.regex);
     case "exists":
       return fragment(`${v.type} IS ${leaf.exists ? "NOT " : ""}NULL`);
   }

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { StoreError } from "../../model/errors.ts";
+import { linearRegExp } from "../query/linear-regexp.ts";
 import type { Db, RunResult, SqlClient, SqlParam } from "../sql.ts";
 import { sqliteDialect } from "./dialect.ts";
 
@@ -171,6 +172,11 @@ class SqliteDb implements Db {
     } catch (e) {
       throw describeSqliteError(e, file);
     }
+    // Flag `l` runs a pattern on V8's linear-time engine, so no pattern can hang the database:
+    // with the backtracking engine `(.*)(.*)(.*)(.*)(.*)x` over 1 MB ran for minutes (issue #8).
+    // query/regex.ts writes every pattern for it (UTF-16, no lookahead, well-formed text, which
+    // stored text is) and leaves the flag off only for patterns without quantifier or
+    // alternation, which backtrack in linear time anyway and faster.
     const regexCache = new Map<string, RegExp>();
     this.#raw.function(
       "ferry_regexp",
@@ -180,10 +186,11 @@ class SqliteDb implements Db {
         const key = `${String(flags)}/${String(pattern)}`;
         let re = regexCache.get(key);
         if (!re) {
-          re = new RegExp(String(pattern), String(flags ?? ""));
+          const f = String(flags ?? "");
+          re = f.includes("l") ? linearRegExp(String(pattern), f) : new RegExp(String(pattern), f);
           regexCache.set(key, re);
         }
-        return re.test(String(value)) ? 1 : 0;
+        return re.test(String(value).toWellFormed()) ? 1 : 0;
       },
     );
     this.#conn = new SqliteConnection(this.#raw, file);
