@@ -25,7 +25,8 @@
  *     tasks/<i>/error.json        js and py tasks: {name, message, stack} of the exception
  *     tasks/<i>/stop              created to skip the remaining tasks ($FERRY_STOP)
  *
- * Times written by the wrapper are epoch seconds (POSIX `date +%s`).
+ * Times written by the wrapper are epoch seconds (POSIX `date +%s`). Everything in a launch dir
+ * is untrusted when read back: protocol-files.ts checks each file, read-files.ts bounds the reads.
  */
 import { join, posix } from "node:path";
 
