@@ -17,6 +17,18 @@ function tail(text: string, lines = 40, bytes = 4096): string {
   return t.split("\n").slice(-lines).join("\n").trimEnd();
 }
 
+/**
+ * The last lines of a log in the launch dir (a task's stderr, scheduler.err), for an error's
+ * stack: a bounded read inside the launch dir, NUL replaced (PostgreSQL cannot store it), and
+ * the reason instead when the file cannot be read. "" when it does not exist.
+ */
+export async function readLogTail(t: Transport, launchDir: string, file: string): Promise<string> {
+  const read = (await readFiles(t, launchDir, [file], STDERR_MAX_BYTES)).get(file);
+  if (read?.kind === "text") return tail(read.text.replaceAll("\u0000", "\ufffd"));
+  if (read?.kind === "unreadable") return `(not shown: ${read.problem})`;
+  return "";
+}
+
 const SIGNAL_REASON: Record<string, string> = {
   TERM: "stopped by SIGTERM (scancel, walltime or preemption)",
   INT: "interrupted (SIGINT)",
@@ -37,18 +49,12 @@ export async function describeFailure(
     i === null
       ? "the run"
       : `task ${i}${task?.name ? ` "${printable(task.name)}"` : ""} (${task?.kind ?? "?"})`;
-  let stderr = "";
-  if (i !== null) {
-    const read = (await readFiles(t, launchDir, [p.task(i).stderr], STDERR_MAX_BYTES)).get(p.task(i).stderr);
-    // PostgreSQL cannot store NUL in text; stderr is bytes a task wrote
-    if (read?.kind === "text") stderr = read.text.replaceAll("\u0000", "\ufffd");
-    else if (read?.kind === "unreadable") stderr = `(stderr not shown: ${read.problem})`;
-  }
+  const stderr = i === null ? "" : await readLogTail(t, launchDir, p.task(i).stderr);
   if (result.signal) {
     const walltime = result.warning && result.signal === "TERM";
     return {
       message: `${label} ${walltime ? "hit the walltime (warned, then SIGTERM)" : (SIGNAL_REASON[result.signal] ?? `stopped by SIG${result.signal}`)}`,
-      stack: tail(stderr) || null,
+      stack: stderr || null,
       exitCode: result.exitCode,
       signal: result.signal,
       task: i,
@@ -82,7 +88,7 @@ export async function describeFailure(
         : "";
   return {
     message: `${label} exited with code ${result.exitCode}${hint}`,
-    stack: tail(stderr) || null,
+    stack: stderr || null,
     exitCode: result.exitCode,
     signal: null,
     task: i,

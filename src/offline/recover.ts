@@ -17,6 +17,7 @@
  * walltime, memory, cancelled) if no result appears within a grace period (slow NFS).
  */
 import { BundleProblem, collectOutcome, type RunFiles, readRunFiles } from "../bundle/collect.ts";
+import { readLogTail } from "../bundle/describe-failure.ts";
 import { bundlePaths } from "../bundle/layout.ts";
 import { runScope } from "../bundle/protocol-files.ts";
 import type { ResolvedProject } from "../config/load.ts";
@@ -189,12 +190,13 @@ async function settleVanished(
         : status.state === "cancelled"
           ? "was cancelled outside ferry"
           : `ended (${status.state}${status.reason ? `: ${status.reason}` : ""})`;
+  // scheduler.err is written on the compute node: read it as untrusted (bounded, inside the dir)
   const err = run.launchDir
-    ? ((await local.read(bundlePaths(run.launchDir).schedulerErr).catch(() => null)) ?? "")
+    ? await readLogTail(local, run.launchDir, bundlePaths(run.launchDir).schedulerErr).catch(() => "")
     : "";
   const error: RunError = {
     message: `the batch job ${what} without writing a result${run.checkpoint ? ` (during task ${run.checkpoint.task})` : ""}`,
-    stack: err.trim().split("\n").slice(-40).join("\n") || null,
+    stack: err || null,
     exitCode: status.exitCode,
     signal: null,
     task: run.checkpoint?.task ?? null,
