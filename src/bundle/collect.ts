@@ -10,7 +10,8 @@
  * JSON for a job (unparsable, nested too deep, holding NUL): the task wrote it, so its job FAILS
  * with reason "collect", as a crash of that task would.
  */
-import { checkJson, formatJsonPath } from "../flow/json-check.ts";
+import { checkJson } from "../flow/json-check.ts";
+import { formatPath } from "../flow/references.ts";
 import type { JsonObject, JsonValue } from "../model/json.ts";
 import { isPlainObject, parseJson } from "../model/json.ts";
 import type { Checkpoint, Recovery, RunError, Task } from "../model/types.ts";
@@ -167,7 +168,7 @@ async function readTaskFiles(
     const bad = checkJson(parsed.value);
     if (bad.length > 0) {
       const b = bad[0]!;
-      out.invalid.push(`${what} ${b.path.length ? `at ${formatJsonPath(b.path)} ` : ""}${b.message}`);
+      out.invalid.push(`${what} ${b.path.length ? `at ${formatPath(b.path)} ` : ""}${b.message}`);
       return null;
     }
     return parsed.value as JsonValue;

@@ -89,18 +89,3 @@ export function checkJson(value: unknown, options: JsonCheckOptions = {}): JsonP
   }
   return problems.slice(0, limit);
 }
-
-/** `a.b[2]` for messages. */
-export function formatJsonPath(path: readonly (string | number)[]): string {
-  return path
-    .map((p, i) =>
-      typeof p === "number"
-        ? `[${p}]`
-        : /^[A-Za-z_$][\w$-]*$/.test(p)
-          ? i === 0
-            ? p
-            : `.${p}`
-          : `[${JSON.stringify(p)}]`,
-    )
-    .join("");
-}
