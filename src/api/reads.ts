@@ -4,7 +4,7 @@ import { formatReference, parsePath } from "../flow/references.ts";
 import { NotFoundError, UsageError } from "../model/errors.ts";
 import type { FlowState, JobState } from "../model/states.ts";
 import type { FlowSummary, Job, JobEvent, Run } from "../model/types.ts";
-import { globToRegex } from "../store/fragment.ts";
+import { globMatcher } from "../store/query/glob.ts";
 import type { ApiContext } from "./context.ts";
 import { checkExists, parseTime, type Selection, selectionFilter } from "./selection.ts";
 
@@ -93,7 +93,7 @@ export async function listFlows(ctx: ApiContext, q: FlowQuery = {}): Promise<Flo
       throw new UsageError(`unknown flow state "${s}"; flow states: ${FLOW_STATES.join(", ")}`);
     return up as FlowState;
   });
-  const name = q.name === undefined ? undefined : new RegExp(globToRegex(q.name));
+  const name = q.name === undefined ? undefined : globMatcher(q.name);
   const since = q.since === undefined ? undefined : parseTime(q.since);
   const until = q.until === undefined ? undefined : parseTime(q.until);
   const store = await ctx.store();
@@ -102,7 +102,7 @@ export async function listFlows(ctx: ApiContext, q: FlowQuery = {}): Promise<Flo
   const all = (await store.flowSummaries()).filter(
     (f) =>
       (!states || states.includes(f.state)) &&
-      (!name || name.test(f.name)) &&
+      (!name || name(f.name)) &&
       (since === undefined || f.updatedAt >= since) &&
       (until === undefined || f.updatedAt < until),
   );

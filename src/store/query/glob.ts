@@ -12,6 +12,7 @@
  */
 import { textProblem } from "../../flow/json-check.ts";
 import { ValidationError } from "../../model/errors.ts";
+import { linearRegExp } from "./linear-regexp.ts";
 import { compilePattern, type RegexEngine } from "./regex.ts";
 
 export const MAX_GLOB_LENGTH = 500;
@@ -152,4 +153,11 @@ export function compileGlob(glob: string): { pattern: string; linear: string; en
   if (!compiled.ok) refuse(compiled.message.replace(/ \(at character \d+ of the pattern\)$/, ""));
   const { pattern, linear, engine } = compiled as { pattern: string; linear: string; engine: RegexEngine };
   return { pattern, linear, engine };
+}
+
+/** A glob as a JavaScript test, with the meaning it has in the database (flow names in the API). */
+export function globMatcher(glob: string): (name: string) => boolean {
+  const { linear, engine } = compileGlob(glob);
+  const re = engine === "linear" ? linearRegExp(linear) : new RegExp(linear);
+  return (name) => re.test(name.toWellFormed());
 }
