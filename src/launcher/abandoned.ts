@@ -6,7 +6,8 @@
  * looking). Each look: a result is collected, a wrapper still alive on this host is watched, and
  * a run with neither is lost (FAILED, run LOST, engine/lifecycle/lost.ts).
  */
-import { collectOutcome, readRunFiles } from "../bundle/collect.ts";
+import { BundleProblem, collectOutcome, readRunFiles } from "../bundle/collect.ts";
+import { runScope } from "../bundle/protocol-files.ts";
 import { recordLost } from "../engine/lifecycle/index.ts";
 import { detectLost } from "../engine/lost.ts";
 import { applyOutcome, outcomeFromBundle } from "../engine/outcome.ts";
@@ -53,12 +54,18 @@ export class AbandonedRuns {
       }
       const base = { jobId: l.job.id, runId: l.run.id, name: l.job.name, why: l.why };
       if (l.verdict === "finished") {
-        const files = await readRunFiles(t, l.run.launchDir!, l.run.id);
+        const files = await readRunFiles(t, l.run.launchDir!, l.run.id, runScope(l.job, l.job.recovery));
         if (!files.result) continue;
-        const outcome = outcomeFromBundle(
-          files,
-          await collectOutcome(t, l.run.launchDir!, files.result, l.job.tasks, l.job.recovery),
-        );
+        let outcome: ReturnType<typeof outcomeFromBundle>;
+        try {
+          outcome = outcomeFromBundle(
+            files,
+            await collectOutcome(t, l.run.launchDir!, files.result, l.job.tasks, l.job.recovery),
+          );
+        } catch (e) {
+          if (e instanceof BundleProblem) continue; // unreadable now: the next look retries
+          throw e;
+        }
         const applied = await this.#store.transaction((tx) =>
           applyOutcome(tx, l.run.id, outcome, Date.now()),
         );

@@ -12,7 +12,8 @@
  *     between the two looks) → it never reached the scheduler: released back to READY (release.ts), or left
  *     for a later look when the caller asks. A failed lookup or an unreadable file decides nothing.
  */
-import { collectOutcome, readRunFiles } from "../../bundle/collect.ts";
+import { BundleProblem, collectOutcome, readRunFiles } from "../../bundle/collect.ts";
+import { runScope } from "../../bundle/protocol-files.ts";
 import { errorMessage } from "../../model/errors.ts";
 import type { Job, Run } from "../../model/types.ts";
 import { jobsNamed } from "../../schedulers/common/names.ts";
@@ -96,12 +97,18 @@ async function fromFiles(
 ): Promise<"collected" | "started" | { problem: string } | "nothing"> {
   if (run.launchDir === null) return "nothing";
   const now = o.now ?? Date.now;
-  const files = await readRunFiles(o.transport, run.launchDir, run.id);
+  const files = await readRunFiles(o.transport, run.launchDir, run.id, runScope(job, job.recovery, now()));
   if (files.result) {
-    const outcome = outcomeFromBundle(
-      files,
-      await collectOutcome(o.transport, run.launchDir, files.result, job.tasks, job.recovery),
-    );
+    let outcome: ReturnType<typeof outcomeFromBundle>;
+    try {
+      outcome = outcomeFromBundle(
+        files,
+        await collectOutcome(o.transport, run.launchDir, files.result, job.tasks, job.recovery),
+      );
+    } catch (e) {
+      if (e instanceof BundleProblem) return { problem: e.message }; // unreadable now: retried
+      throw e;
+    }
     await store.transaction((tx) => applyOutcome(tx, run.id, outcome, now()));
     return "collected";
   }
