@@ -77,8 +77,8 @@ test("env.sh: an input with a NUL is not exported (it stays in inputs.json); non
   assert.throws(() => renderEnvFile({}, { W: "a\u0000" }), ValidationError);
 });
 
-test("env.sh: each exported input at most 32 KiB of UTF-8, all of them at most 256 KiB", () => {
-  const inputs: Record<string, string> = { big: "€".repeat(20_000) }; // 60 KB of UTF-8, 20,000 characters
+test("env.sh: each exported input at most 64 KiB of UTF-8, all of them at most 256 KiB", () => {
+  const inputs: Record<string, string> = { big: "€".repeat(30_000) }; // 90 KB of UTF-8, 30,000 characters
   for (let i = 0; i < 20; i++) inputs[`k${i}`] = "x".repeat(30_000);
   const out = exportedInputs(inputs);
   assert.ok(!out.some(([k]) => k === "big"));

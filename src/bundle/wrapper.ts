@@ -237,11 +237,11 @@ function envName(k: string, field: string): string {
  * pass ARG_MAX (2 MiB with the usual 8 MiB stack) — the task would fail with E2BIG, far from
  * where the input was written. And a NUL cannot be held in an environment string at all (it
  * vanished from `$FERRY_IN_x` while inputs.json kept it, issue #8). So an input is exported
- * only when its key is a shell name, its text holds no NUL and is at most 32 KiB (UTF-8), and
+ * only when its key is a shell name, its text holds no NUL and is at most 64 KiB (UTF-8), and
  * it fits in 256 KiB for all exported inputs together (inputs in their order); every input is
  * always in inputs.json ($FERRY_INPUTS), which is what a task should read for the others.
  */
-export const MAX_EXPORTED_INPUT_BYTES = 32 * 1024;
+export const MAX_EXPORTED_INPUT_BYTES = 64 * 1024;
 export const MAX_EXPORTED_INPUTS_BYTES = 256 * 1024;
 
 /** Which inputs become FERRY_IN_<key> (see above), with their text. */
