@@ -99,13 +99,26 @@ function isInside(real: string, root: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
+/** The real path of a `within` folder (or the folder as given when it does not exist). */
+function realRoot(within: string): string {
+  try {
+    return fsSync.realpathSync(within);
+  } catch {
+    return path.resolve(within);
+  }
+}
+
 /**
  * Read an untrusted file (transport/types.ts): only a regular file, at most `maxBytes`, and with
  * `within` only when its real path stays inside that folder. Opened O_NONBLOCK so a FIFO never
  * blocks the open, then checked with fstat on the open descriptor (no race with a swap after a
  * stat); the read itself stops at the bound even if the file grows meanwhile.
  */
-export function readBoundedSync(file: string, options: ReadOptions = {}): string | null {
+export function readBoundedSync(
+  file: string,
+  options: ReadOptions = {},
+  root: string | undefined = options.within === undefined ? undefined : realRoot(options.within),
+): string | null {
   const max = options.maxBytes ?? DEFAULT_READ_LIMIT;
   let real: string;
   try {
@@ -117,15 +130,8 @@ export function readBoundedSync(file: string, options: ReadOptions = {}): string
     if (code === "ENOTDIR") return null;
     refuse(file, "unreadable", (e as Error).message);
   }
-  if (options.within !== undefined) {
-    let root: string;
-    try {
-      root = fsSync.realpathSync(options.within);
-    } catch {
-      root = path.resolve(options.within);
-    }
-    if (!isInside(real, root)) refuse(file, "outside", `points outside ${options.within} (to ${real})`);
-  }
+  if (options.within !== undefined && root !== undefined && !isInside(real, root))
+    refuse(file, "outside", `points outside ${options.within} (to ${real})`);
   let fd: number;
   try {
     fd = fsSync.openSync(real, fsSync.constants.O_RDONLY | fsSync.constants.O_NONBLOCK);
@@ -215,9 +221,11 @@ export class LocalTransport implements Transport {
     options?: ReadOptions,
   ): Promise<Map<string, string | null | Error>> {
     const out = new Map<string, string | null | Error>();
+    // one realpath of the folder for the whole batch (7 files per run in a recover of 10,000 runs)
+    const root = options?.within === undefined ? undefined : realRoot(options.within);
     for (const f of files) {
       try {
-        out.set(f, readBoundedSync(f, options));
+        out.set(f, readBoundedSync(f, options, root));
       } catch (e) {
         out.set(f, e instanceof Error ? e : new Error(String(e)));
       }
