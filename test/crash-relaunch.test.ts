@@ -53,7 +53,15 @@ async function killedLauncher(dir: string): Promise<void> {
   assert.equal((await ferry(["add", "f.yaml"], { cwd: dir })).code, 0);
   const launcher = spawnFerry(["launch", "--quiet"], { cwd: dir });
   const gone = new Promise((r) => launcher.on("exit", r));
-  await until("both jobs to start", () => startedPids(dir, ["j1-1", "j2-2"]).length === 2);
+  // started.json comes before the task's first line: wait for both tasks to have run it, or a
+  // wrapper killed in between leaves "ran" without its name and "nothing ran again" miscounts
+  await until(
+    "both jobs to start",
+    () =>
+      startedPids(dir, ["j1-1", "j2-2"]).length === 2 &&
+      existsSync(join(dir, "ran")) &&
+      readFileSync(join(dir, "ran"), "utf8").trim().split("\n").length === 2,
+  );
   launcher.kill("SIGKILL"); // no chance to clean up: leases stay, the wrappers keep running
   await gone;
 }
