@@ -4,7 +4,7 @@
  * schema/ferry.schema.json for editors.
  */
 import { z } from "zod";
-import { resourcesSchema, SCHEDULER_NAMES } from "../model/resources.ts";
+import { resourcesSchema, SCHEDULER_NAMES, walltimeSchema } from "../model/resources.ts";
 
 const seconds = (d: number, what: string) => z.number().positive().default(d).describe(what);
 
@@ -44,6 +44,29 @@ const commonWorker = {
   heartbeatSeconds: seconds(60, "How often a running job's wrapper refreshes its heartbeat file."),
 };
 
+/**
+ * Batch workers (many jobs per allocation): pilots submitted to the scheduler take staged bundles
+ * from a folder queue in the worker's workDir (src/batch/), instead of one scheduler job per job.
+ */
+export const batchSchema = z.strictObject({
+  maxJobs: z.number().int().positive().describe("A pilot runs at most this many jobs, then ends."),
+  maxWallTime: walltimeSchema.describe(
+    'The walltime of each pilot allocation ("HH:MM:SS", seconds, "90m"). A pilot takes no job whose walltime resource is longer than the time it has left.',
+  ),
+  parallel: z
+    .number()
+    .int()
+    .min(1)
+    .default(1)
+    .describe("Jobs one pilot runs at once (ask defaultResources for the cores they need)."),
+  lingerSeconds: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(10)
+    .describe("How long a pilot waits on an empty queue for more jobs before it ends."),
+});
+
 const batchWorker = {
   ...commonWorker,
   scheduler: z
@@ -56,7 +79,7 @@ const batchWorker = {
     .int()
     .positive()
     .optional()
-    .describe("At most this many of this worker's jobs queued or running."),
+    .describe("At most this many of this worker's jobs queued or running (with batch: this many pilots)."),
   statusIntervalSeconds: seconds(
     30,
     "Minimum time between two status calls to the scheduler, across every ferry process of the project (the last call time is kept in the database).",
@@ -131,14 +154,22 @@ export const pullWorkerSchema = z.strictObject({
   ),
 });
 
+const batchField = batchSchema
+  .optional()
+  .describe(
+    "Run many jobs per allocation: pilots (one per maxJobs jobs, at most maxQueued) take staged jobs from a folder queue in workDir; the pilot's resources are defaultResources with maxWallTime as walltime.",
+  );
+
 export const offlineWorkerSchema = z.strictObject({
   mode: z.literal("offline"),
   ...batchWorker,
+  batch: batchField,
 });
 
 export const managedWorkerSchema = z.strictObject({
   mode: z.literal("managed"),
   ...batchWorker,
+  batch: batchField,
   transport: z.union([z.literal("local"), sshTransportSchema]).default("local"),
 });
 

@@ -54,7 +54,7 @@ export function parseMemory(value: string | number): number {
   return Math.ceil(Number(m[1]) * factor);
 }
 
-const walltime = z
+export const walltimeSchema = z
   .union([z.string(), z.number()])
   .superRefine((v, ctx) => {
     try {
@@ -87,7 +87,7 @@ export const resourcesSchema = z
     cpusPerProcess: positiveInt.optional().describe("CPU cores per process (threads)."),
     gpus: z.number().int().nonnegative().optional().describe("GPUs per node."),
     memory: memory.optional(),
-    walltime: walltime.optional(),
+    walltime: walltimeSchema.optional(),
     queue: z.string().min(1).optional().describe("Queue (PBS, SGE, LSF) or partition (SLURM)."),
     partition: z.string().min(1).optional().describe("Alias of queue, for SLURM users."),
     account: z.string().min(1).optional().describe("Account / project to charge."),

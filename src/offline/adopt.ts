@@ -5,6 +5,8 @@
  * may not be in the queue, and are reconciled — launch directory first, then the scheduler by
  * the run's job name — before anything is submitted again (engine/lifecycle/reconcile.ts).
  */
+
+import { adoptQueued } from "../batch/adopt.ts";
 import {
   findAbandonedSubmissions,
   type Reconciled,
@@ -75,7 +77,17 @@ export async function adoptAbandoned(store: Store, worker: BatchWorker, o: Adopt
     );
     if (released) empty.released.push(r.id);
   }
-  const staged = taken.filter((x) => x.state === "STAGED");
+  let staged = taken.filter((x) => x.state === "STAGED");
+  if (worker.batch && staged.length > 0) {
+    // handed to the folder queue already: SUBMITTED, never looked up by name (batch/adopt.ts)
+    const queued = await adoptQueued(
+      store,
+      o.transport,
+      { workDir: worker.workDir, workerName: worker.name, now: now() },
+      staged,
+    );
+    staged = staged.filter((x) => !queued.has(x.id));
+  }
   if (staged.length === 0) return empty;
   const r = await reconcileSubmissions(store, staged, {
     transport: o.transport,

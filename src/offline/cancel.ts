@@ -3,6 +3,9 @@
  * asked again when the controller was busy (common/retry.ts): a cancel that silently failed
  * would leave the job to run on the cluster while ferry calls it CANCELLED.
  */
+
+import { cancelQueued } from "../batch/cancel.ts";
+import { batchOf } from "../batch/recover.ts";
 import type { ResolvedProject } from "../config/load.ts";
 import { SchedulerError } from "../model/errors.ts";
 import type { Run } from "../model/types.ts";
@@ -17,11 +20,18 @@ export async function cancelSchedulerJobs(
   transport: Transport = new LocalTransport(),
 ): Promise<void> {
   const byWorker = new Map<string, Run[]>();
+  const batched = new Map<string, Run[]>();
   for (const r of runs) {
+    // a batch run's scheduler id is its pilot's, which runs other jobs too: never cancelled here
+    if (r.worker && batchOf(project.workers[r.worker]) !== null) {
+      batched.set(r.worker, [...(batched.get(r.worker) ?? []), r]);
+      continue;
+    }
     if (!r.schedulerId || !r.worker) continue;
     byWorker.set(r.worker, [...(byWorker.get(r.worker) ?? []), r]);
   }
   const problems: string[] = [];
+  for (const [name, list] of batched) await cancelQueued(transport, project.workers[name]!.workDir, list);
   for (const [name, list] of byWorker) {
     const worker = project.workers[name];
     if (!worker || worker.mode === "pull") {

@@ -16,6 +16,8 @@
  * the queue without a result becomes FINISHED, and FAILED (with the scheduler's reason —
  * walltime, memory, cancelled) if no result appears within a grace period (slow NFS).
  */
+
+import { withPilotIds } from "../batch/recover.ts";
 import { BundleProblem, collectOutcome, type RunFiles, readRunFiles } from "../bundle/collect.ts";
 import { readLogTail } from "../bundle/describe-failure.ts";
 import { bundlePaths } from "../bundle/layout.ts";
@@ -287,8 +289,11 @@ export async function offlineRecover(
     if (done.length > 0) await applyBatch(store, done, s, o);
   }
   if (o.poll === false || waiting.length === 0) return s;
+  // batch runs a pilot took are followed through that pilot's scheduler id (batch/recover.ts)
+  const batch = await withPilotIds(store, local, project.workers, waiting, now());
+  s.problems.push(...batch.problems);
   const byWorker = new Map<string, Run[]>();
-  for (const r of waiting)
+  for (const r of batch.runs)
     if (r.worker && r.schedulerId) byWorker.set(r.worker, [...(byWorker.get(r.worker) ?? []), r]);
   for (const [name, list] of byWorker) {
     const w = project.workers[name];

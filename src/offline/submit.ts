@@ -13,6 +13,9 @@
  * then the scheduler by the run's job name — before anything is submitted again.
  */
 import { join } from "node:path";
+import { enqueueStaged } from "../batch/enqueue.ts";
+import { queuePaths } from "../batch/layout.ts";
+import { type PilotsSummary, providePilots } from "../batch/pilots.ts";
 import { writeBundle } from "../bundle/write.ts";
 import type { ResolvedProject } from "../config/load.ts";
 import { type ClaimedRun, claimRuns } from "../engine/claim.ts";
@@ -51,6 +54,8 @@ export interface SubmitSummary {
   adopted: Adopted;
   /** Why fewer jobs than asked were submitted (maxQueued reached, nothing READY). */
   limitedBy: string | null;
+  /** Batch workers: the jobs above went to the folder queue; these pilots run them. */
+  pilots?: PilotsSummary;
 }
 
 /** Claimed runs are staged in batches this size: a kill -9 strands at most one batch, briefly. */
@@ -80,7 +85,8 @@ export async function offlineSubmit(
     await store.findRuns({ states: ACTIVE_RUN_STATES, workers: [worker.name], modes: ["offline"] })
   ).length;
   let room = Number.POSITIVE_INFINITY;
-  if (worker.maxQueued !== undefined) {
+  // a batch worker's maxQueued counts pilots (batch/pilots.ts), not jobs
+  if (worker.maxQueued !== undefined && !worker.batch) {
     room = worker.maxQueued - active;
     if (room <= 0) {
       summary.limitedBy = `maxQueued: ${active} of this worker's jobs are queued or running (limit ${worker.maxQueued})`;
@@ -163,6 +169,32 @@ export async function offlineSubmit(
         ),
       ),
     );
+    if (worker.batch) {
+      const q = await enqueueStaged(
+        store,
+        transport,
+        { workDir: worker.workDir, batch: worker.batch, workerName: worker.name },
+        written
+          .filter((w) => staged.has(w.claim.runId))
+          .map((w) => ({ runId: w.claim.runId, launchDir: w.claim.launchDir, req: w.req })),
+      );
+      const queued = new Set(q.queued);
+      for (const { claim } of written) {
+        const brief = { jobId: claim.job.id, name: claim.job.name };
+        if (queued.has(claim.runId))
+          summary.submitted.push({
+            ...brief,
+            runId: claim.runId,
+            schedulerId: null,
+            launchDir: claim.launchDir,
+          });
+      }
+      for (const h of q.held) {
+        const w = written.find((x) => x.claim.runId === h.runId)!;
+        summary.held.push({ jobId: w.claim.job.id, name: w.claim.job.name, message: h.message });
+      }
+      continue;
+    }
     for (const { claim, req } of written) {
       if (!staged.has(claim.runId)) continue; // taken over, cancelled or rerun meanwhile
       const brief = { jobId: claim.job.id, name: claim.job.name };
@@ -200,6 +232,15 @@ export async function offlineSubmit(
         if (r.kind === "cannot-start") broken = r.message;
       }
     }
+  }
+  if (worker.batch) {
+    summary.pilots = await providePilots(
+      transport,
+      queuePaths(worker.workDir),
+      { ...worker, batch: worker.batch },
+      ws,
+    );
+    return summary;
   }
   // what reached the queue counts, not the attempts: refused (held) and failed jobs queue nothing
   if (Number.isFinite(room) && summary.submitted.length >= room)
