@@ -3,8 +3,11 @@
  * take staged bundles from the folder queue (src/batch/), driven by offline submit / recover.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { bundlePaths } from "../src/bundle/layout.ts";
+import { rerunJobs } from "../src/engine/rerun.ts";
 import { offlineRecover } from "../src/offline/recover.ts";
 import { offlineSubmit } from "../src/offline/submit.ts";
 import { asBatchWorker } from "../src/offline/worker-exec.ts";
@@ -46,16 +49,26 @@ async function states(p: TestProject): Promise<Record<string, number>> {
 
 describe("batch workers on SLURM", { skip }, () => {
   test("200 jobs through 3 pilot allocations: each job COMPLETED and run exactly once, only pilots submitted", async () => {
-    await using p = await testProject(dialects()[0]!, {}, {
-      workers: batchWorker({ maxJobs: 70, maxWallTime: "10:00", parallel: 2, lingerSeconds: 3 }, { maxQueued: 3 }),
-    });
+    await using p = await testProject(
+      dialects()[0]!,
+      {},
+      {
+        workers: batchWorker(
+          { maxJobs: 70, maxWallTime: "10:00", parallel: 2, lingerSeconds: 3 },
+          { maxQueued: 3 },
+        ),
+      },
+    );
     const log = join(p.dir, "executions.log");
     await p.add(tinyJobs("many", 200, log));
     const worker = asBatchWorker(p.project.workers.batch!);
     const since = new Date(Date.now() - 2000);
     const first = await offlineSubmit(p.store, p.project, worker);
     assert.equal(first.submitted.length, 200, "every job queued");
-    assert.ok(first.submitted.every((s) => s.schedulerId === null), "queued, not submitted one by one");
+    assert.ok(
+      first.submitted.every((s) => s.schedulerId === null),
+      "queued, not submitted one by one",
+    );
     assert.equal(first.pilots?.submitted.length, 3, "ceil(200 / 70) = 3 pilots");
     assert.equal((await states(p)).SUBMITTED, 200);
     await waitUntil("every job to complete", async () => {
@@ -67,19 +80,206 @@ describe("batch workers on SLURM", { skip }, () => {
     assert.deepEqual([...new Set(seen.values())], [1], "no job ran twice");
     const runs = await p.store.runsOfJobs(Object.values(await p.jobs()).map((j) => j.id));
     const pilotIds = new Set(first.pilots!.submitted.map((s) => s.schedulerId));
-    assert.ok(runs.every((r) => pilotIds.has(r.schedulerId ?? "")), "each run carries the id of the pilot that ran it");
+    const ranIn = runs.map(
+      (r) => JSON.parse(readFileSync(bundlePaths(r.launchDir!).started, "utf8")).schedulerJobId,
+    );
+    assert.ok(
+      ranIn.every((id) => pilotIds.has(id)),
+      `every job ran inside a pilot: ${[...new Set(ranIn)]}`,
+    );
+    assert.ok(
+      runs.every((r) => r.schedulerId === null || pilotIds.has(r.schedulerId)),
+      "a run followed through the scheduler carries its pilot's id",
+    );
     const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
     assert.equal(done.size, 3, "all three pilots ran jobs");
-    for (const [token, list] of done) assert.ok(list.length <= 70, `pilot ${token} ran ${list.length} > maxJobs`);
+    for (const [token, list] of done)
+      assert.ok(list.length <= 70, `pilot ${token} ran ${list.length} > maxJobs`);
     let accounted: { id: string; name: string }[] = [];
-    await waitUntil("sacct to list the pilots", async () => {
-      accounted = await slurmJobsUnder((s) => new LocalTransport().exec(s), p.dir, since);
-      return accounted.length >= 3;
-    }, 60_000);
+    await waitUntil(
+      "sacct to list the pilots",
+      async () => {
+        accounted = await slurmJobsUnder((s) => new LocalTransport().exec(s), p.dir, since);
+        return accounted.length >= 3;
+      },
+      60_000,
+    );
     assert.deepEqual(
       accounted.map((a) => a.id).sort(),
       [...pilotIds].sort(),
       "the scheduler saw the 3 pilots and nothing else",
     );
+  });
+
+  test("pilots racing on one queue never take the same bundle", async () => {
+    await using p = await testProject(
+      dialects()[0]!,
+      {},
+      {
+        workers: batchWorker(
+          { maxJobs: 100, maxWallTime: "10:00", parallel: 4, lingerSeconds: 3 },
+          { maxQueued: 2 },
+        ),
+      },
+    );
+    const log = join(p.dir, "executions.log");
+    await p.add(tinyJobs("race", 120, log));
+    const worker = asBatchWorker(p.project.workers.batch!);
+    const s = await offlineSubmit(p.store, p.project, worker);
+    assert.equal(s.pilots?.submitted.length, 2);
+    await waitUntil("every job to complete", async () => {
+      await offlineRecover(p.store, p.project);
+      return (await states(p)).COMPLETED === 120;
+    });
+    const seen = executions(localLog(log));
+    assert.equal(seen.size, 120);
+    assert.deepEqual([...new Set(seen.values())], [1], "no job ran twice");
+    const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
+    const all = [...done.values()].flat();
+    assert.equal(all.length, 120, "one done entry per job");
+    assert.equal(new Set(all).size, 120, "no entry taken twice");
+    assert.equal(done.size, 2, "both pilots took jobs (maxJobs 100 each: neither could take all 120)");
+  });
+
+  test("a pilot cancelled mid-job: that job FAILED with the reason and rerunnable, the rest run by other pilots", async () => {
+    await using p = await testProject(
+      dialects()[0]!,
+      {},
+      {
+        workers: batchWorker(
+          { maxJobs: 3, maxWallTime: "10:00", parallel: 1, lingerSeconds: 2 },
+          { maxQueued: 2 },
+        ),
+      },
+    );
+    const log = join(p.dir, "executions.log");
+    const once = JSON.stringify(join(p.dir, "once"));
+    const q = JSON.stringify(log);
+    const slow = `  - name: slow\n    sh: |\n      if [ -f ${once} ]; then echo slow >> ${q}; else touch ${once}; echo slow-first >> ${q}; sleep 300; fi\n`;
+    await p.add(tinyJobs("cancel", 5, log).replace("jobs:\n", `jobs:\n${slow}`));
+    const worker = asBatchWorker(p.project.workers.batch!);
+    const first = await offlineSubmit(p.store, p.project, worker);
+    assert.equal(first.pilots?.submitted.length, 2);
+    const ids = Object.fromEntries(Object.entries(await p.jobs()).map(([k, j]) => [k, j.id]));
+    await waitUntil("the slow job to run", async () => {
+      await offlineRecover(p.store, p.project);
+      return (await p.job(ids.slow!)).state === "RUNNING";
+    });
+    const [slowRun] = await p.store.runsOfJobs([ids.slow!]);
+    const pilotId = JSON.parse(readFileSync(bundlePaths(slowRun!.launchDir!).started, "utf8")).schedulerJobId;
+    assert.ok(first.pilots!.submitted.some((x) => x.schedulerId === pilotId));
+    const cancel = await new LocalTransport().exec({ argv: ["scancel", pilotId] });
+    assert.equal(cancel.exitCode, 0, cancel.stderr);
+    await waitUntil("the slow job to fail and the others to complete", async () => {
+      await offlineRecover(p.store, p.project);
+      await offlineSubmit(p.store, p.project, worker);
+      const st = await states(p);
+      return st.FAILED === 1 && st.COMPLETED === 5;
+    });
+    const failed = await p.job(ids.slow!);
+    assert.equal(failed.state, "FAILED");
+    const [run] = await p.store.runsOfJobs([ids.slow!]);
+    assert.ok(run!.error, "the run says why");
+    assert.match(`${run!.error!.message} ${run!.error!.reason}`, /TERM|cancel/i, JSON.stringify(run!.error));
+    // nobody put the bundle back: it is still where the cancelled pilot left it, or done
+    const taken = [...(await entriesByPilot(new LocalTransport(), worker.workDir, "taken")).values()].flat();
+    const done = [...(await entriesByPilot(new LocalTransport(), worker.workDir, "done")).values()].flat();
+    assert.equal([...taken, ...done].filter((e) => e === `r${String(run!.id).padStart(12, "0")}`).length, 1);
+    await rerunJobs(p.store, [ids.slow!]);
+    await waitUntil("the rerun to complete", async () => {
+      await offlineSubmit(p.store, p.project, worker);
+      await offlineRecover(p.store, p.project);
+      return (await p.job(ids.slow!)).state === "COMPLETED";
+    });
+    const seen = executions(localLog(log));
+    assert.deepEqual(
+      Object.fromEntries([...seen].sort()),
+      { j0: 1, j1: 1, j2: 1, j3: 1, j4: 1, slow: 1, "slow-first": 1 },
+      "each job ran once, the cancelled one once more after its rerun",
+    );
+  });
+
+  test("walltime fit: a job longer than a pilot's time left waits for another pilot; longer than maxWallTime is HELD", async () => {
+    await using p = await testProject(
+      dialects()[0]!,
+      {},
+      {
+        workers: batchWorker(
+          { maxJobs: 10, maxWallTime: 60, parallel: 1, lingerSeconds: 1 },
+          { maxQueued: 1 },
+        ),
+      },
+    );
+    const log = join(p.dir, "executions.log");
+    const q = JSON.stringify(log);
+    await p.add(`name: fit
+jobs:
+  - name: first
+    resources: {walltime: 50}
+    sh: 'sleep 12; echo first >> ${q.replaceAll("'", "''")}'
+  - name: second
+    resources: {walltime: 50}
+    sh: 'echo second >> ${q.replaceAll("'", "''")}'
+  - name: huge
+    resources: {walltime: "2:00:00"}
+    sh: 'echo huge >> ${q.replaceAll("'", "''")}'
+`);
+    const worker = asBatchWorker(p.project.workers.batch!);
+    const ids = Object.fromEntries(Object.entries(await p.jobs()).map(([k, j]) => [k, j.id]));
+    const s = await offlineSubmit(p.store, p.project, worker);
+    assert.equal(s.pilots?.submitted.length, 1);
+    assert.equal(s.held.length, 1);
+    assert.match(s.held[0]!.message, /longer than the batch pilots' maxWallTime/);
+    assert.equal((await p.job(ids.huge!)).state, "HELD");
+    const pilot1 = s.pilots!.submitted[0]!.token;
+    await waitUntil("first and second to complete", async () => {
+      await offlineRecover(p.store, p.project);
+      await offlineSubmit(p.store, p.project, worker);
+      return (
+        (await p.job(ids.second!)).state === "COMPLETED" && (await p.job(ids.first!)).state === "COMPLETED"
+      );
+    });
+    const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
+    const runOf = async (id: number) =>
+      `r${String((await p.store.runsOfJobs([id]))[0]!.id).padStart(12, "0")}`;
+    assert.deepEqual(done.get(pilot1), [await runOf(ids.first!)], "the first pilot ran only the first job");
+    const other = [...done].filter(([t]) => t !== pilot1);
+    assert.deepEqual(
+      other.flatMap(([, e]) => e),
+      [await runOf(ids.second!)],
+      "another pilot ran the second",
+    );
+    const out = readFileSync(join(worker.workDir, "_queue", "pilots", pilot1, "pilot.out"), "utf8");
+    assert.match(out, /needs 50s; left for another pilot/);
+  });
+
+  test("maxJobs: a pilot ends after maxJobs jobs", async () => {
+    await using p = await testProject(
+      dialects()[0]!,
+      {},
+      {
+        workers: batchWorker(
+          { maxJobs: 2, maxWallTime: "5:00", parallel: 2, lingerSeconds: 1 },
+          { maxQueued: 1 },
+        ),
+      },
+    );
+    const log = join(p.dir, "executions.log");
+    await p.add(tinyJobs("cap", 5, log));
+    const worker = asBatchWorker(p.project.workers.batch!);
+    const s = await offlineSubmit(p.store, p.project, worker);
+    assert.equal(s.pilots?.submitted.length, 1, "maxQueued 1");
+    await waitUntil("every job to complete", async () => {
+      await offlineRecover(p.store, p.project);
+      await offlineSubmit(p.store, p.project, worker);
+      return (await states(p)).COMPLETED === 5;
+    });
+    const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
+    assert.deepEqual(
+      [...done.values()].map((e) => e.length).sort(),
+      [1, 2, 2],
+      "three pilots in turn: 2 + 2 + 1",
+    );
+    assert.deepEqual([...new Set(executions(localLog(log)).values())], [1]);
   });
 });

@@ -18,7 +18,12 @@ export async function waitUntil(what: string, cond: () => Promise<boolean>, ms =
 }
 
 /** `n` independent jobs j0…j<n-1>; each appends its name to `log` (one short line: O_APPEND is atomic). */
-export function tinyJobs(name: string, n: number, log: string, extra: (i: number) => string = () => ""): string {
+export function tinyJobs(
+  name: string,
+  n: number,
+  log: string,
+  extra: (i: number) => string = () => "",
+): string {
   const q = JSON.stringify(log);
   const jobs = Array.from(
     { length: n },
