@@ -7,7 +7,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { bundlePaths } from "../src/bundle/layout.ts";
+import { cancelJobs } from "../src/engine/control.ts";
 import { rerunJobs } from "../src/engine/rerun.ts";
+import { cancelSchedulerJobs } from "../src/offline/cancel.ts";
 import { offlineRecover } from "../src/offline/recover.ts";
 import { offlineSubmit } from "../src/offline/submit.ts";
 import { asBatchWorker } from "../src/offline/worker-exec.ts";
@@ -281,5 +283,50 @@ jobs:
       "three pilots in turn: 2 + 2 + 1",
     );
     assert.deepEqual([...new Set(executions(localLog(log)).values())], [1]);
+  });
+
+  test("ferry cancel of a job a pilot is running stops that job only; the pilot runs the next", async () => {
+    await using p = await testProject(
+      dialects()[0]!,
+      {},
+      {
+        workers: batchWorker(
+          { maxJobs: 10, maxWallTime: "10:00", parallel: 1, lingerSeconds: 2 },
+          { maxQueued: 1 },
+        ),
+      },
+    );
+    const log = join(p.dir, "executions.log");
+    const q = JSON.stringify(log);
+    const long = `  - name: long\n    sh: 'echo long >> ${q.replaceAll("'", "''")}; sleep 300'\n`;
+    await p.add(tinyJobs("stop-one", 2, log).replace("jobs:\n", `jobs:\n${long}`));
+    const ids = Object.fromEntries(Object.entries(await p.jobs()).map(([k, j]) => [k, j.id]));
+    const worker = asBatchWorker(p.project.workers.batch!);
+    const s = await offlineSubmit(p.store, p.project, worker);
+    assert.equal(s.pilots?.submitted.length, 1);
+    await waitUntil("the long job to run", async () => {
+      await offlineRecover(p.store, p.project);
+      return (await p.job(ids.long!)).state === "RUNNING";
+    });
+    const [run] = await p.store.runsOfJobs([ids.long!]);
+    const cancelled = await cancelJobs(p.store, [ids.long!], {
+      reason: "not needed",
+      cancelScheduled: (runs) => cancelSchedulerJobs(p.project, runs),
+    });
+    assert.deepEqual(cancelled.stopped?.problems ?? [], []);
+    assert.equal((await p.job(ids.long!)).state, "CANCELLED");
+    await waitUntil(
+      "the other jobs to complete in the same pilot",
+      async () => {
+        await offlineRecover(p.store, p.project);
+        return (await states(p)).COMPLETED === 2;
+      },
+      60_000,
+    );
+    const result = JSON.parse(readFileSync(bundlePaths(run!.launchDir!).result, "utf8"));
+    assert.equal(result.signal, "TERM", "its run.sh was sent TERM and said so");
+    const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
+    assert.equal(done.get(s.pilots!.submitted[0]!.token)?.length, 3, "one pilot ran all three");
+    assert.equal((await p.job(ids.long!)).state, "CANCELLED", "its result was not collected over the cancel");
   });
 });

@@ -33,7 +33,7 @@ after(async () => {
 
 test("200 jobs through 3 pilots over SSH: each COMPLETED exactly once, only pilots submitted", {
   skip,
-}, async () => {
+}, async (ctx) => {
   const remote = lab.remoteDir();
   const workDir = posix.join(remote, "runs");
   await using p = await testProject(
@@ -67,7 +67,9 @@ test("200 jobs through 3 pilots over SSH: each COMPLETED exactly once, only pilo
     await offlineRecover(p.store, p.project, { transport: t });
     return (await p.store.countJobs({ states: ["COMPLETED"] })) === 200;
   });
-  ctx.diagnostic(`submit (stage 200 bundles, enqueue, 3 pilots) ${t1 - t0} ms; until all collected ${Date.now() - t1} ms`);
+  ctx.diagnostic(
+    `submit (stage 200 bundles, enqueue, 3 pilots) ${t1 - t0} ms; until all collected ${Date.now() - t1} ms`,
+  );
   const seen = executions((await t.read(log, { within: remote })) ?? "");
   assert.equal(seen.size, 200, "every job ran");
   assert.deepEqual([...new Set(seen.values())], [1], "no job ran twice");

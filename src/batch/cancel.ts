@@ -1,9 +1,9 @@
 /**
  * Cancelling batch runs: a run still waiting in ready/ is moved to cancelled/ (a rename, so a
- * pilot either took it before — then it runs — or never will). A run a pilot already took is not
- * stopped: its pilot may run other jobs, and cancelling the allocation would kill them too. It
- * runs to its end; as the run is no longer active, its result is never collected.
- * Returns the runs that were already taken (for the caller to report).
+ * pilot either took it before or never will). For a run a pilot took already, cancel/<entry> is
+ * written: the pilot's watcher sends that job's run.sh TERM within seconds (and a pilot that
+ * takes the entry just now skips it). The allocation itself is never cancelled: its pilot runs
+ * other jobs too. Returns the runs that were already taken.
  */
 import type { Run } from "../model/types.ts";
 import type { Transport } from "../transport/types.ts";
@@ -26,5 +26,9 @@ export async function cancelQueued(
       already.push(r.id); // taken by a pilot (or never queued)
     }
   }
+  if (already.length > 0)
+    await transport.writeMany(
+      already.map((id) => ({ path: `${q.cancel}/${entryName(id)}`, content: "cancelled by ferry\n" })),
+    );
   return already;
 }

@@ -9,6 +9,7 @@
  *     taken/<entry>@<pilot>.<slot>  claimed by that slot of that pilot, running (or its pilot died)
  *     done/<entry>@<pilot>.<slot>   its run.sh exited (result.json says how)
  *     cancelled/<entry>             taken out of ready/ by `ferry cancel` before any pilot had it
+ *     cancel/<entry>                `ferry cancel` of a taken job: its pilot sends its run.sh TERM
  *     pilots/<pilot>/               one folder per pilot allocation:
  *       pilot.sh, pilot.out, pilot.err   its script (the batch script) and the scheduler's output
  *       pilot.json                  {schedulerId, submittedAt, worker} written once it was accepted
@@ -31,6 +32,7 @@ export function queuePaths(workDir: string) {
     taken: posix.join(root, "taken"),
     done: posix.join(root, "done"),
     cancelled: posix.join(root, "cancelled"),
+    cancel: posix.join(root, "cancel"),
     pilots: posix.join(root, "pilots"),
     pilot: (token: string) => {
       const dir = posix.join(root, "pilots", token);

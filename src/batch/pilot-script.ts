@@ -10,7 +10,8 @@
  *    claims/<n> is atomic, so slots of one pilot share the count without a lock);
  *  - claim it by renaming ready/<entry> to taken/<entry>@<pilot>.<slot>: of two slots (of one
  *    pilot or two) renaming the same entry one wins, the other gets ENOENT and lists again;
- *  - run it, then move the entry to done/;
+ *  - run it (a watcher sends its run.sh TERM when `ferry cancel` wrote cancel/<entry>), then
+ *    move the entry to done/;
  *  - after lingerSeconds of an empty queue, stop.
  * A taken entry is never put back: a pilot killed while running a bundle (walltime, scancel)
  * leaves it in taken/, and `ferry offline recover` finds the run through its pilot's scheduler
@@ -35,6 +36,8 @@ export interface PilotScriptOptions {
   wallSeconds: number;
   parallel: number;
   lingerSeconds: number;
+  /** How often a running job's cancel request is looked for (default 2 s). */
+  cancelCheckSeconds?: number;
   preRun?: string;
 }
 
@@ -61,7 +64,9 @@ export function renderPilotScript(o: PilotScriptOptions): string {
     `FERRY_Q_READY=${word(o.queue.ready, "workDir")}`,
     `FERRY_Q_TAKEN=${word(o.queue.taken, "workDir")}`,
     `FERRY_Q_DONE=${word(o.queue.done, "workDir")}`,
+    `FERRY_Q_CANCEL=${word(o.queue.cancel, "workDir")}`,
     `FERRY_Q_CLAIMS=${word(pilot.claims, "workDir")}`,
+    `FERRY_CANCEL_CHECK=${whole(o.cancelCheckSeconds ?? 2, "cancelCheckSeconds", 1)}`,
     `FERRY_PILOT=${o.token}`,
     `FERRY_MAX_JOBS=${whole(o.maxJobs, "batch.maxJobs", 1)}`,
     `FERRY_WALL=${whole(o.wallSeconds, "batch.maxWallTime", 1)}`,
@@ -130,10 +135,24 @@ ferry_slot() {
       ferry_idle=0
       ferry_ran=$((ferry_ran + 1))
       ferry_log "run $ferry_e: $ferry_dir"
-      ( cd "$ferry_dir" && exec sh "$ferry_dir/${PROTOCOL_DIR}/run.sh" ) >"$ferry_dir/${PROTOCOL_DIR}/scheduler.out" 2>"$ferry_dir/${PROTOCOL_DIR}/scheduler.err"
-      ferry_rc=$?
+      if [ -e "$FERRY_Q_CANCEL/$ferry_e" ]; then
+        ferry_log "skip $ferry_e: cancelled"
+      else
+        ( cd "$ferry_dir" && exec sh "$ferry_dir/${PROTOCOL_DIR}/run.sh" ) >"$ferry_dir/${PROTOCOL_DIR}/scheduler.out" 2>"$ferry_dir/${PROTOCOL_DIR}/scheduler.err" &
+        ferry_pid=$!
+        # ferry cancel of a taken job asks for its stop with cancel/<entry>: TERM to its run.sh
+        # only (the wrapper records the signal), never to the allocation and its other jobs
+        ( while sleep "$FERRY_CANCEL_CHECK"; do
+            if [ -e "$FERRY_Q_CANCEL/$ferry_e" ]; then kill -TERM "$ferry_pid" 2>/dev/null; exit 0; fi
+          done ) >/dev/null 2>&1 &
+        ferry_watch=$!
+        wait "$ferry_pid"; ferry_rc=$?
+        # a trapped signal interrupts wait while run.sh still runs
+        while kill -0 "$ferry_pid" 2>/dev/null; do wait "$ferry_pid"; ferry_rc=$?; done
+        kill "$ferry_watch" 2>/dev/null
+        ferry_log "done $ferry_e: exit $ferry_rc"
+      fi
       mv "$ferry_t" "$FERRY_Q_DONE/$ferry_e@$FERRY_PILOT.$FERRY_SLOT" 2>/dev/null
-      ferry_log "done $ferry_e: exit $ferry_rc"
     fi
   done
   ferry_log "stop: signalled, $ferry_ran run"
