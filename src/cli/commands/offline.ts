@@ -25,7 +25,7 @@ export async function submit(
             String(x.jobId),
             x.name,
             String(x.runId),
-            x.schedulerId ?? "?",
+            x.schedulerId ?? (s.pilots ? "(batch queue)" : "?"),
             x.launchDir,
           ]),
           out,
@@ -38,6 +38,13 @@ export async function submit(
     out.write(
       fmt`submitted ${plural(s.submitted.length, "job")} to worker ${s.worker}${others.length ? `; ${others.join(", ")}` : ""}${s.limitedBy ? ` (${s.limitedBy})` : ""}\n`,
     );
+    if (s.pilots) {
+      const ids = s.pilots.submitted.map((x) => x.schedulerId).join(", ");
+      out.write(
+        `batch: ${s.pilots.ready} waiting in the queue, ${plural(s.pilots.live, "pilot")} alive, ${s.pilots.submitted.length} submitted${ids ? ` (${ids})` : ""}\n`,
+      );
+      for (const p of s.pilots.problems) out.write(`${paint(out, "yellow", `? ${p}`).text}\n`);
+    }
     const a = s.adopted;
     if (a.examined > 0)
       out.write(
