@@ -161,10 +161,14 @@ ferry_slot() {
 FERRY_SLOT=0
 ferry_log "pilot $FERRY_PILOT up: \${FERRY_WALL}s, at most $FERRY_MAX_JOBS jobs, $FERRY_PARALLEL at once"
 ferry_i=1
+FERRY_SLOTS=
 while [ "$ferry_i" -le "$FERRY_PARALLEL" ]; do
   ferry_slot "$ferry_i" &
+  FERRY_SLOTS="$FERRY_SLOTS $!"
   ferry_i=$((ferry_i + 1))
 done
+# a signal for the batch shell alone (scancel --batch) reaches the slots too: they stop claiming
+trap 'FERRY_PILOT_STOP=1; kill -TERM $FERRY_SLOTS 2>/dev/null' TERM INT HUP
 # a trapped signal interrupts wait; the slots finish their running job first
 until wait; do :; done
 FERRY_SLOT=0
