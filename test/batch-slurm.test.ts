@@ -3,7 +3,7 @@
  * take staged bundles from the folder queue (src/batch/), driven by offline submit / recover.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { bundlePaths } from "../src/bundle/layout.ts";
@@ -328,5 +328,51 @@ jobs:
     const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
     assert.equal(done.get(s.pilots!.submitted[0]!.token)?.length, 3, "one pilot ran all three");
     assert.equal((await p.job(ids.long!)).state, "CANCELLED", "its result was not collected over the cancel");
+  });
+
+  test("a pilot killed with SIGKILL: its running job vanished — FINISHED, then FAILED with the scheduler's word", async () => {
+    await using p = await testProject(
+      dialects()[0]!,
+      {},
+      {
+        workers: batchWorker(
+          { maxJobs: 5, maxWallTime: "10:00", parallel: 1, lingerSeconds: 1 },
+          { maxQueued: 1 },
+        ),
+      },
+    );
+    const log = join(p.dir, "executions.log");
+    const q = JSON.stringify(log);
+    await p.add(
+      `name: killed\njobs:\n  - name: victim\n    sh: 'echo victim >> ${q.replaceAll("'", "''")}; sleep 300'\n`,
+    );
+    const ids = Object.fromEntries(Object.entries(await p.jobs()).map(([k, j]) => [k, j.id]));
+    const worker = asBatchWorker(p.project.workers.batch!);
+    const s = await offlineSubmit(p.store, p.project, worker);
+    const pilotId = s.pilots!.submitted[0]!.schedulerId;
+    await waitUntil("the job to run", async () => {
+      await offlineRecover(p.store, p.project);
+      return (await p.job(ids.victim!)).state === "RUNNING";
+    });
+    const [running] = await p.store.runsOfJobs([ids.victim!]);
+    assert.equal(running!.schedulerId, pilotId, "a taken run is followed through its pilot's id");
+    const kill = await new LocalTransport().exec({ argv: ["scancel", "--full", "--signal=KILL", pilotId] });
+    assert.equal(kill.exitCode, 0, kill.stderr);
+    const seen = new Set<string>();
+    await waitUntil("the job to fail as vanished", async () => {
+      await offlineRecover(p.store, p.project);
+      const state = (await p.job(ids.victim!)).state;
+      seen.add(state);
+      return state === "FAILED";
+    });
+    assert.ok(seen.has("FINISHED"), `FINISHED first (the result may only be late): ${[...seen]}`);
+    const [run] = await p.store.runsOfJobs([ids.victim!]);
+    assert.match(run!.error!.message, /without writing a result/);
+    assert.ok(!existsSync(bundlePaths(run!.launchDir!).result), "no result was written");
+    const taken = [...(await entriesByPilot(new LocalTransport(), worker.workDir, "taken")).values()].flat();
+    assert.equal(taken.length, 1, "its entry stays taken: nobody puts it back");
+    // nothing else runs it: a second pilot finds an empty queue
+    await offlineSubmit(p.store, p.project, worker);
+    assert.deepEqual(executions(localLog(log)), new Map([["victim", 1]]));
   });
 });
