@@ -10,6 +10,7 @@
  * queued after all it works on the queue like any other, but it is not counted against maxQueued
  * and a run it takes is found through started.json's scheduler id instead (recover.ts).
  */
+import type { SchedulerAccess } from "../engine/lifecycle/index.ts";
 import { errorMessage, SchedulerError } from "../model/errors.ts";
 import {
   type ResolvedResources,
@@ -17,13 +18,16 @@ import {
   resolveResources,
   type SchedulerName,
 } from "../model/resources.ts";
-import type { WorkerScheduler } from "../offline/worker-exec.ts";
 import { sanitizeJobName } from "../schedulers/common/directives.ts";
+import type { Poller } from "../schedulers/poller.ts";
 import type { SubmitRequest } from "../schedulers/types.ts";
 import type { Transport } from "../transport/types.ts";
 import type { BatchSettings } from "./enqueue.ts";
 import { newPilotToken, PILOT_TOKEN, type QueuePaths } from "./layout.ts";
 import { renderPilotScript } from "./pilot-script.ts";
+
+/** A worker's scheduler access with its poller (offline/worker-exec.ts builds one). */
+export type WorkerScheduler = SchedulerAccess & { poller: Poller };
 
 export interface PilotRecord {
   token: string;
