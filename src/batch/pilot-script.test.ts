@@ -98,6 +98,7 @@ test("two pilots with three slots each race on 150 entries: every bundle runs ex
   assert.deepEqual(list(q.ready), []);
   assert.deepEqual(list(q.taken), []);
   assert.equal(list(q.done).length, 150);
+  assert.ok(existsSync(q.pilot(a.token).ended) && existsSync(q.pilot(b.token).ended), "each says it ended");
   assert.ok(!existsSync(join(l.workDir, "..", "pwned")) && !existsSync("pwned"), "the path stayed data");
 });
 

@@ -68,6 +68,7 @@ export function renderPilotScript(o: PilotScriptOptions): string {
     `FERRY_Q_CLAIMS=${word(pilot.claims, "workDir")}`,
     `FERRY_CANCEL_CHECK=${whole(o.cancelCheckSeconds ?? 2, "cancelCheckSeconds", 1)}`,
     `FERRY_PILOT=${o.token}`,
+    `FERRY_PILOT_ENDED=${word(pilot.ended, "workDir")}`,
     `FERRY_MAX_JOBS=${whole(o.maxJobs, "batch.maxJobs", 1)}`,
     `FERRY_WALL=${whole(o.wallSeconds, "batch.maxWallTime", 1)}`,
     `FERRY_PARALLEL=${whole(o.parallel, "batch.parallel", 1)}`,
@@ -173,6 +174,8 @@ trap 'FERRY_PILOT_STOP=1; kill -TERM $FERRY_SLOTS 2>/dev/null' TERM INT HUP
 until wait; do :; done
 FERRY_SLOT=0
 ferry_log "pilot $FERRY_PILOT ends"
+# submit counts live pilots: one that says it ended is not asked about (a killed one is)
+echo exited >"$FERRY_PILOT_ENDED"
 exit 0
 `;
 }

@@ -3,8 +3,10 @@
  * submitting new ones — ceil(ready entries / maxJobs) minus the live ones, never more than
  * maxQueued alive at once. Pilots are known by their folders in _queue/pilots/ (layout.ts): the
  * folder and its script are written before the submission, pilot.json with the scheduler id once
- * the scheduler accepted it; `ended` once the scheduler no longer lists it, so an ended pilot is
- * never asked about again.
+ * the scheduler accepted it; `ended` by the pilot as it exits, or by submit once the scheduler no
+ * longer lists it (a pilot killed at its walltime writes nothing), so an ended pilot is never
+ * asked about again: a submit asks the scheduler once (one status call for every pilot) only
+ * while some pilot may still be alive.
  *
  * A pilot whose submission outcome is unknown (sbatch timed out) has no pilot.json: if it was
  * queued after all it works on the queue like any other, but it is not counted against maxQueued
