@@ -16,6 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { processesMentioning } from "../../test/helpers/proc.ts";
 import { entryContent, entryName, newPilotToken, queuePaths } from "./layout.ts";
 import { renderPilotScript } from "./pilot-script.ts";
 
@@ -99,6 +100,12 @@ test("two pilots with three slots each race on 150 entries: every bundle runs ex
   assert.deepEqual(list(q.taken), []);
   assert.equal(list(q.done).length, 150);
   assert.ok(existsSync(q.pilot(a.token).ended) && existsSync(q.pilot(b.token).ended), "each says it ended");
+  // no watcher or slot outlives its pilot (under the shell scheduler nothing else would end them)
+  const end = Date.now() + 5000;
+  while (processesMentioning(l.workDir).length > 0) {
+    assert.ok(Date.now() < end, `left running: ${processesMentioning(l.workDir).join(", ")}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.ok(!existsSync(join(l.workDir, "..", "pwned")) && !existsSync("pwned"), "the path stayed data");
 });
 

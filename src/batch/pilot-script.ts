@@ -143,7 +143,9 @@ ferry_slot() {
         ferry_pid=$!
         # ferry cancel of a taken job asks for its stop with cancel/<entry>: TERM to its run.sh
         # only (the wrapper records the signal), never to the allocation and its other jobs
-        ( while sleep "$FERRY_CANCEL_CHECK"; do
+        # only while its entry is still taken: the watcher ends by itself once the job is done,
+        # even if the kill below lands before it reset the slot's inherited TERM trap
+        ( while sleep "$FERRY_CANCEL_CHECK" && [ -f "$ferry_t" ]; do
             if [ -e "$FERRY_Q_CANCEL/$ferry_e" ]; then kill -TERM "$ferry_pid" 2>/dev/null; exit 0; fi
           done ) >/dev/null 2>&1 &
         ferry_watch=$!
