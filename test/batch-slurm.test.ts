@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, test } from "node:test";
+import { afterEach, describe, test } from "node:test";
 import { bundlePaths } from "../src/bundle/layout.ts";
 import { cancelJobs } from "../src/engine/control.ts";
 import { rerunJobs } from "../src/engine/rerun.ts";
@@ -23,6 +23,7 @@ import {
   waitUntil,
 } from "./helpers/batch.ts";
 import { skipUnless } from "./helpers/components.ts";
+import { processesMentioning } from "./helpers/proc.ts";
 import { type TestProject, testProject } from "./helpers/project.ts";
 import { dialects } from "./helpers/stores.ts";
 
@@ -49,7 +50,24 @@ async function states(p: TestProject): Promise<Record<string, number>> {
   return out;
 }
 
+/** Project folders of this file's tests: a failed test's pilots are cancelled, not left to sleep. */
+const folders: string[] = [];
+
+async function cancelLeftovers(): Promise<void> {
+  const t = new LocalTransport();
+  const q = await t.exec({ argv: ["squeue", "-h", "-o", "%i|%Z"] });
+  const ids = q.stdout
+    .split("\n")
+    .map((l) => l.split("|"))
+    .filter(([, dir]) => folders.some((f) => dir?.startsWith(f)))
+    .map(([id]) => id!);
+  if (ids.length > 0) await t.exec({ argv: ["scancel", ...ids] });
+  folders.length = 0;
+}
+
 describe("batch workers on SLURM", { skip }, () => {
+  afterEach(cancelLeftovers);
+
   test("200 jobs through 3 pilot allocations: each job COMPLETED and run exactly once, only pilots submitted", async () => {
     await using p = await testProject(
       dialects()[0]!,
@@ -77,6 +95,7 @@ describe("batch workers on SLURM", { skip }, () => {
       await offlineRecover(p.store, p.project);
       return (await states(p)).COMPLETED === 200;
     });
+    folders.push(p.dir);
     const seen = executions(localLog(log));
     assert.equal(seen.size, 200, "every job ran");
     assert.deepEqual([...new Set(seen.values())], [1], "no job ran twice");
@@ -133,6 +152,7 @@ describe("batch workers on SLURM", { skip }, () => {
       await offlineRecover(p.store, p.project);
       return (await states(p)).COMPLETED === 120;
     });
+    folders.push(p.dir);
     const seen = executions(localLog(log));
     assert.equal(seen.size, 120);
     assert.deepEqual([...new Set(seen.values())], [1], "no job ran twice");
@@ -143,7 +163,7 @@ describe("batch workers on SLURM", { skip }, () => {
     assert.equal(done.size, 2, "both pilots took jobs (maxJobs 100 each: neither could take all 120)");
   });
 
-  test("a pilot cancelled mid-job: that job FAILED with the reason and rerunnable, the rest run by other pilots", async () => {
+  test("a pilot cancelled mid-job: the pilot passes TERM to its job, which is FAILED saying so and rerunnable, the rest run by other pilots", async (ctx) => {
     await using p = await testProject(
       dialects()[0]!,
       {},
@@ -167,6 +187,7 @@ describe("batch workers on SLURM", { skip }, () => {
       await offlineRecover(p.store, p.project);
       return (await p.job(ids.slow!)).state === "RUNNING";
     });
+    folders.push(p.dir);
     const [slowRun] = await p.store.runsOfJobs([ids.slow!]);
     const pilotId = JSON.parse(readFileSync(bundlePaths(slowRun!.launchDir!).started, "utf8")).schedulerJobId;
     assert.ok(first.pilots!.submitted.some((x) => x.schedulerId === pilotId));
@@ -182,7 +203,12 @@ describe("batch workers on SLURM", { skip }, () => {
     assert.equal(failed.state, "FAILED");
     const [run] = await p.store.runsOfJobs([ids.slow!]);
     assert.ok(run!.error, "the run says why");
-    assert.match(`${run!.error!.message} ${run!.error!.reason}`, /TERM|cancel/i, JSON.stringify(run!.error));
+    ctx.diagnostic(
+      `the cancelled job: ${run!.error!.message} (reason ${run!.error!.reason}, signal ${run!.error!.signal})`,
+    );
+    // scancel signals the pilot's shell; the pilot passed TERM on to the job's wrapper
+    assert.equal(run!.error!.signal, "TERM", JSON.stringify(run!.error));
+    assert.match(run!.error!.message, /stopped by SIGTERM/);
     // nobody put the bundle back: it is still where the cancelled pilot left it, or done
     const taken = [...(await entriesByPilot(new LocalTransport(), worker.workDir, "taken")).values()].flat();
     const done = [...(await entriesByPilot(new LocalTransport(), worker.workDir, "done")).values()].flat();
@@ -241,6 +267,7 @@ jobs:
         (await p.job(ids.second!)).state === "COMPLETED" && (await p.job(ids.first!)).state === "COMPLETED"
       );
     });
+    folders.push(p.dir);
     const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
     const runOf = async (id: number) =>
       `r${String((await p.store.runsOfJobs([id]))[0]!.id).padStart(12, "0")}`;
@@ -276,6 +303,7 @@ jobs:
       await offlineSubmit(p.store, p.project, worker);
       return (await states(p)).COMPLETED === 5;
     });
+    folders.push(p.dir);
     const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
     assert.deepEqual(
       [...done.values()].map((e) => e.length).sort(),
@@ -308,6 +336,7 @@ jobs:
       await offlineRecover(p.store, p.project);
       return (await p.job(ids.long!)).state === "RUNNING";
     });
+    folders.push(p.dir);
     const [run] = await p.store.runsOfJobs([ids.long!]);
     const cancelled = await cancelJobs(p.store, [ids.long!], {
       reason: "not needed",
@@ -330,7 +359,7 @@ jobs:
     assert.equal((await p.job(ids.long!)).state, "CANCELLED", "its result was not collected over the cancel");
   });
 
-  test("a pilot killed with SIGKILL: its running job vanished — FINISHED, then FAILED with the scheduler's word", async () => {
+  test("a pilot and its job killed with SIGKILL: the job vanished — FINISHED, then FAILED with the scheduler's word", async () => {
     await using p = await testProject(
       dialects()[0]!,
       {},
@@ -354,10 +383,19 @@ jobs:
       await offlineRecover(p.store, p.project);
       return (await p.job(ids.victim!)).state === "RUNNING";
     });
+    folders.push(p.dir);
     const [running] = await p.store.runsOfJobs([ids.victim!]);
     assert.equal(running!.schedulerId, pilotId, "a taken run is followed through its pilot's id");
-    const kill = await new LocalTransport().exec({ argv: ["scancel", "--full", "--signal=KILL", pilotId] });
-    assert.equal(kill.exitCode, 0, kill.stderr);
+    // every process of the pilot and of its job at once, as an OOM killer or a node crash does:
+    // nothing gets to write a result (a scancel would let the wrapper record its TERM)
+    // slurmd runs the batch script from its spool as job<id>/slurm_script
+    const pilotPids = processesMentioning(`/job${pilotId.padStart(5, "0")}/slurm_script`);
+    const jobPids = processesMentioning(running!.launchDir!);
+    const wrapper = JSON.parse(readFileSync(bundlePaths(running!.launchDir!).started, "utf8")).pid;
+    assert.ok(pilotPids.length >= 2, `the pilot and its slot: ${pilotPids}`);
+    assert.ok(jobPids.includes(wrapper), `the job's wrapper ${wrapper}: ${jobPids}`);
+    const pids = new Set([...pilotPids, ...jobPids]);
+    for (const pid of pids) process.kill(pid, "SIGKILL");
     const seen = new Set<string>();
     await waitUntil("the job to fail as vanished", async () => {
       await offlineRecover(p.store, p.project);

@@ -16,9 +16,9 @@
  * A taken entry is never put back: a pilot killed while running a bundle (walltime, scancel)
  * leaves it in taken/, and `ferry offline recover` finds the run through its pilot's scheduler
  * id (recover.ts) — FAILED with the scheduler's reason once the pilot left the queue, never run
- * again by itself. SIGTERM reaches every process of the allocation (SLURM signals the whole job
- * at its walltime or on scancel): run.sh records why it stopped, the slots stop claiming and wait
- * for it, so its result.json is written before the batch script ends.
+ * again by itself. A TERM for the pilot (walltime, scancel) is passed on to the slots and from
+ * them to the running jobs' run.sh, which record it in result.json; the slots take nothing more
+ * and wait for their job, so the result is written before the batch script ends.
  *
  * Everything that varies is a number checked here or a word quoted with shQuote.
  */
@@ -82,7 +82,6 @@ ${vars.join("\n")}
 FERRY_PILOT_START=$(date +%s)
 FERRY_PILOT_END=$((FERRY_PILOT_START + FERRY_WALL))
 FERRY_PILOT_STOP=
-trap 'FERRY_PILOT_STOP=1' TERM INT HUP
 trap '' USR1 USR2
 mkdir -p "$FERRY_Q_TAKEN" "$FERRY_Q_DONE" "$FERRY_Q_CLAIMS" || exit 97
 ${o.preRun ? `\n# worker preRun\n${o.preRun}\n` : ""}
@@ -99,7 +98,10 @@ ferry_token() {
 
 ferry_slot() {
   FERRY_SLOT=$1
-  trap 'FERRY_PILOT_STOP=1' TERM INT HUP
+  ferry_pid=
+  # the pilot's end (walltime, scancel) is its running job's end: pass the signal on, so that the
+  # wrapper records it in result.json before the scheduler's SIGKILL
+  trap 'FERRY_PILOT_STOP=1; if [ -n "$ferry_pid" ]; then kill -TERM "$ferry_pid" 2>/dev/null; fi' TERM INT HUP
   ferry_n=1
   ferry_have=
   ferry_idle=0
@@ -153,6 +155,7 @@ ferry_slot() {
         # a trapped signal interrupts wait while run.sh still runs
         while kill -0 "$ferry_pid" 2>/dev/null; do wait "$ferry_pid"; ferry_rc=$?; done
         kill "$ferry_watch" 2>/dev/null
+        ferry_pid=
         ferry_log "done $ferry_e: exit $ferry_rc"
       fi
       mv "$ferry_t" "$FERRY_Q_DONE/$ferry_e@$FERRY_PILOT.$FERRY_SLOT" 2>/dev/null
@@ -163,15 +166,17 @@ ferry_slot() {
 
 FERRY_SLOT=0
 ferry_log "pilot $FERRY_PILOT up: \${FERRY_WALL}s, at most $FERRY_MAX_JOBS jobs, $FERRY_PARALLEL at once"
-ferry_i=1
+# SLURM's scancel signals the batch shell only (measured on SLURM 22.05, proctrack/cgroup: a
+# background child of the batch script got no TERM before the SIGKILL KillWait later), so the
+# pilot passes a signal on to its slots: they stop claiming and pass it to their running job
 FERRY_SLOTS=
+trap 'FERRY_PILOT_STOP=1; kill -TERM $FERRY_SLOTS 2>/dev/null' TERM INT HUP
+ferry_i=1
 while [ "$ferry_i" -le "$FERRY_PARALLEL" ]; do
   ferry_slot "$ferry_i" &
   FERRY_SLOTS="$FERRY_SLOTS $!"
   ferry_i=$((ferry_i + 1))
 done
-# a signal for the batch shell alone (scancel --batch) reaches the slots too: they stop claiming
-trap 'FERRY_PILOT_STOP=1; kill -TERM $FERRY_SLOTS 2>/dev/null' TERM INT HUP
 # a trapped signal interrupts wait; the slots finish their running job first
 until wait; do :; done
 FERRY_SLOT=0
