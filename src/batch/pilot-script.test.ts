@@ -53,7 +53,7 @@ function bundle(l: Lab, id: number, o: { walltime?: number; sleep?: number } = {
 
 function pilot(
   l: Lab,
-  o: { maxJobs?: number; wall?: number; parallel?: number; linger?: number } = {},
+  o: { maxJobs?: number; wall?: number; parallel?: number; linger?: number; preRun?: string } = {},
 ): { token: string; done: Promise<{ code: number | null; out: string }>; kill(): void } {
   const token = newPilotToken();
   const q = queuePaths(l.workDir);
@@ -68,6 +68,7 @@ function pilot(
     parallel: o.parallel ?? 1,
     lingerSeconds: o.linger ?? 0,
     cancelCheckSeconds: 1,
+    ...(o.preRun ? { preRun: o.preRun } : {}),
   });
   writeFileSync(q.pilot(token).script, script);
   const child = spawn("sh", [q.pilot(token).script], { stdio: ["ignore", "pipe", "inherit"] });
@@ -129,6 +130,17 @@ test("a job longer than the pilot's remaining time is left in the queue for anot
   assert.deepEqual(logged(l), ["1"], "it stops at the first job that does not fit");
   assert.deepEqual(list(queuePaths(l.workDir).ready), [entryName(2), entryName(3)]);
   assert.match(r.out, /r000000000002 needs 100s; left for another pilot/);
+});
+
+test("a fresh pilot takes a job that needs its whole walltime", async () => {
+  using l = lab();
+  bundle(l, 1, { walltime: 3, sleep: 2 });
+  bundle(l, 2, { walltime: 3 });
+  // a slow start (module loads in preRun): the pilot has less than its walltime left at once
+  const p = pilot(l, { wall: 3, preRun: "sleep 1.2" });
+  const r = await p.done;
+  assert.deepEqual(logged(l), ["1"], "the first, not the second: 2 s later the pilot has less than 3 s left");
+  assert.match(r.out, /r000000000002 needs 3s; left for another pilot/);
 });
 
 test("a cancel request stops that job's run.sh only; the pilot takes the next", async () => {

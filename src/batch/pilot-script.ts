@@ -6,7 +6,8 @@
  *
  * Each of `parallel` slots loops: list ready/, read the first entry's walltime, and
  *  - stop when the pilot's remaining walltime is shorter than that job's walltime (the entry is
- *    left in ready/ for another pilot), or when maxJobs claim tokens are gone (mkdir of
+ *    left in ready/ for another pilot; a pilot that has taken nothing yet takes any job that fits
+ *    its whole walltime), or when maxJobs claim tokens are gone (mkdir of
  *    claims/<n> is atomic, so slots of one pilot share the count without a lock);
  *  - claim it by renaming ready/<entry> to taken/<entry>@<pilot>.<slot>: of two slots (of one
  *    pilot or two) renaming the same entry one wins, the other gets ENOENT and lists again;
@@ -122,9 +123,13 @@ ferry_slot() {
     { read -r ferry_wall; read -r ferry_dir; } 2>/dev/null <"$ferry_next" || continue
     case $ferry_wall in '' | *[!0-9]*) ferry_wall=0 ;; esac
     ferry_left=$((FERRY_PILOT_END - $(date +%s)))
+    # a fresh pilot (no claim yet) takes a job that needs its whole walltime: the seconds it
+    # took to start must not leave such a job to wait for ever
     if [ "$ferry_left" -le 0 ] || [ "$ferry_left" -lt "$ferry_wall" ]; then
-      ferry_log "stop: \${ferry_left}s left, \${ferry_next##*/} needs \${ferry_wall}s; left for another pilot"
-      return 0
+      if [ -d "$FERRY_Q_CLAIMS/1" ] || [ "$ferry_wall" -gt "$FERRY_WALL" ]; then
+        ferry_log "stop: \${ferry_left}s left, \${ferry_next##*/} needs \${ferry_wall}s; left for another pilot"
+        return 0
+      fi
     fi
     if [ -z "$ferry_have" ]; then
       if ferry_token; then ferry_have=1; else ferry_log "stop: maxJobs ($FERRY_MAX_JOBS) reached"; return 0; fi

@@ -181,13 +181,19 @@ export async function offlineSubmit(
       const queued = new Set(q.queued);
       for (const { claim } of written) {
         const brief = { jobId: claim.job.id, name: claim.job.name };
-        if (queued.has(claim.runId))
-          summary.submitted.push({
-            ...brief,
-            runId: claim.runId,
-            schedulerId: null,
-            launchDir: claim.launchDir,
-          });
+        if (!queued.has(claim.runId)) continue;
+        summary.submitted.push({
+          ...brief,
+          runId: claim.runId,
+          schedulerId: null,
+          launchDir: claim.launchDir,
+        });
+        o.events?.emit("offline:submitted", {
+          jobId: claim.job.id,
+          runId: claim.runId,
+          schedulerId: "(batch queue)",
+          launchDir: claim.launchDir,
+        });
       }
       for (const h of q.held) {
         const w = written.find((x) => x.claim.runId === h.runId)!;
