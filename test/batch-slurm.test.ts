@@ -15,6 +15,7 @@ import { offlineSubmit } from "../src/offline/submit.ts";
 import { asBatchWorker } from "../src/offline/worker-exec.ts";
 import { LocalTransport } from "../src/transport/local.ts";
 import {
+  doneWhenSettled,
   entriesByPilot,
   executions,
   localLog,
@@ -112,7 +113,7 @@ describe("batch workers on SLURM", { skip }, () => {
       runs.every((r) => r.schedulerId === null || pilotIds.has(r.schedulerId)),
       "a run followed through the scheduler carries its pilot's id",
     );
-    const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
+    const done = await doneWhenSettled(new LocalTransport(), worker.workDir);
     assert.equal(done.size, 3, "all three pilots ran jobs");
     for (const [token, list] of done)
       assert.ok(list.length <= 70, `pilot ${token} ran ${list.length} > maxJobs`);
@@ -156,7 +157,7 @@ describe("batch workers on SLURM", { skip }, () => {
     const seen = executions(localLog(log));
     assert.equal(seen.size, 120);
     assert.deepEqual([...new Set(seen.values())], [1], "no job ran twice");
-    const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
+    const done = await doneWhenSettled(new LocalTransport(), worker.workDir);
     const all = [...done.values()].flat();
     assert.equal(all.length, 120, "one done entry per job");
     assert.equal(new Set(all).size, 120, "no entry taken twice");
@@ -268,7 +269,7 @@ jobs:
       );
     });
     folders.push(p.dir);
-    const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
+    const done = await doneWhenSettled(new LocalTransport(), worker.workDir);
     const runOf = async (id: number) =>
       `r${String((await p.store.runsOfJobs([id]))[0]!.id).padStart(12, "0")}`;
     assert.deepEqual(done.get(pilot1), [await runOf(ids.first!)], "the first pilot ran only the first job");
@@ -304,7 +305,7 @@ jobs:
       return (await states(p)).COMPLETED === 5;
     });
     folders.push(p.dir);
-    const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
+    const done = await doneWhenSettled(new LocalTransport(), worker.workDir);
     assert.deepEqual(
       [...done.values()].map((e) => e.length).sort(),
       [1, 2, 2],
@@ -354,7 +355,7 @@ jobs:
     );
     const result = JSON.parse(readFileSync(bundlePaths(run!.launchDir!).result, "utf8"));
     assert.equal(result.signal, "TERM", "its run.sh was sent TERM and said so");
-    const done = await entriesByPilot(new LocalTransport(), worker.workDir, "done");
+    const done = await doneWhenSettled(new LocalTransport(), worker.workDir);
     assert.equal(done.get(s.pilots!.submitted[0]!.token)?.length, 3, "one pilot ran all three");
     assert.equal((await p.job(ids.long!)).state, "CANCELLED", "its result was not collected over the cancel");
   });

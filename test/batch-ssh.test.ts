@@ -10,7 +10,7 @@ import { offlineRecover } from "../src/offline/recover.ts";
 import { offlineSubmit } from "../src/offline/submit.ts";
 import { asBatchWorker } from "../src/offline/worker-exec.ts";
 import { SshTransport } from "../src/transport/ssh/index.ts";
-import { entriesByPilot, executions, slurmJobsUnder, tinyJobs, waitUntil } from "./helpers/batch.ts";
+import { doneWhenSettled, executions, slurmJobsUnder, tinyJobs, waitUntil } from "./helpers/batch.ts";
 import { skipUnless } from "./helpers/components.ts";
 import { testProject } from "./helpers/project.ts";
 import { SshLab } from "./helpers/sshd.ts";
@@ -73,7 +73,7 @@ test("200 jobs through 3 pilots over SSH: each COMPLETED exactly once, only pilo
   const seen = executions((await t.read(log, { within: remote })) ?? "");
   assert.equal(seen.size, 200, "every job ran");
   assert.deepEqual([...new Set(seen.values())], [1], "no job ran twice");
-  const done = await entriesByPilot(t, workDir, "done");
+  const done = await doneWhenSettled(t, workDir);
   assert.equal([...done.values()].flat().length, 200);
   const pilotIds = first.pilots!.submitted.map((s) => s.schedulerId).sort();
   let accounted: { id: string }[] = [];

@@ -64,6 +64,19 @@ export async function entriesByPilot(
   return out;
 }
 
+/**
+ * done/ by pilot once taken/ is empty: a pilot moves an entry to done/ just after its run.sh
+ * exited, so a result may be collected a moment before its entry gets there.
+ */
+export async function doneWhenSettled(t: Transport, workDir: string): Promise<Map<string, string[]>> {
+  await waitUntil(
+    "the pilots to move their entries to done/",
+    async () => ((await t.list(queuePaths(workDir).taken)) ?? []).every((e) => e.name.startsWith(".")),
+    30_000,
+  );
+  return entriesByPilot(t, workDir, "done");
+}
+
 export function pilotTokens(workDir: string): string[] {
   try {
     return readdirSync(join(queuePaths(workDir).pilots)).sort();
