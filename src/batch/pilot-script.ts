@@ -39,6 +39,7 @@ export interface PilotScriptOptions {
   lingerSeconds: number;
   /** How often a running job's cancel request is looked for (default 2 s). */
   cancelCheckSeconds?: number;
+  /** Shell lines the pilot runs once before taking jobs (trusted: from the project file). */
   preRun?: string;
 }
 
@@ -85,7 +86,7 @@ FERRY_PILOT_END=$((FERRY_PILOT_START + FERRY_WALL))
 FERRY_PILOT_STOP=
 trap '' USR1 USR2
 mkdir -p "$FERRY_Q_TAKEN" "$FERRY_Q_DONE" "$FERRY_Q_CLAIMS" || exit 97
-${o.preRun ? `\n# worker preRun\n${o.preRun}\n` : ""}
+${o.preRun ? `\n# pilot preRun\n${o.preRun}\n` : ""}
 ferry_log() { printf '%s slot %s: %s\\n' "$(date +%s)" "$FERRY_SLOT" "$*"; }
 
 # one claim token of maxJobs, shared by the slots: mkdir either creates claims/<n> or fails

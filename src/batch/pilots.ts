@@ -43,7 +43,6 @@ export interface PilotWorker {
   scheduler: SchedulerName;
   defaultResources?: Resources | undefined;
   maxQueued?: number | undefined;
-  preRun?: string | undefined;
   batch: BatchSettings;
 }
 
@@ -170,6 +169,7 @@ async function submitPilot(
     stderrPath: p.stderr,
     resources,
   };
+  // the worker's preRun is not the pilot's: each job's run.sh runs it for that job
   const script = renderPilotScript({
     queue: q,
     token,
@@ -179,7 +179,6 @@ async function submitPilot(
     wallSeconds: resources.walltimeSeconds!,
     parallel: worker.batch.parallel,
     lingerSeconds: worker.batch.lingerSeconds,
-    ...(worker.preRun ? { preRun: worker.preRun } : {}),
   });
   await transport.writeMany([{ path: p.script, content: script, mode: 0o755 }]);
   await transport.mkdir(p.claims);
