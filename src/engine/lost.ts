@@ -1,7 +1,7 @@
 /**
  * Lost runs: a pull run whose launcher stopped renewing its lease (killed, machine gone), or an
  * offline run whose heartbeat file went stale. Detection takes seconds to minutes (the lease
- * and heartbeat periods), not FireWorks' 4 hours (reference/fireworks.md §8.4).
+ * and heartbeat periods), not FireWorks' 4 hours (`RUN_EXPIRATION_SECS` = 14400 in fireworks/fw_config.py).
  *
  * Before calling a run lost, its launch directory is read through the caller's transport (a
  * directory the transport cannot see reads as empty):
