@@ -205,6 +205,12 @@ describe("FireWorks users' words", () => {
     const took = /COMPLETED in (\d+\.\d+)s/.exec(show.stdout);
     assert.ok(took, show.stdout);
     assert.ok(Number(took[1]) >= 0.3 && Number(took[1]) < 5, `took ${took[1]} s`);
+    // measured to the millisecond, and shown as measured: a run timed in whole seconds showed
+    // "0ms", or "1.0s" when it happened to straddle a second
+    const run = JSON.parse((await p.run("jobs", "show", String(f.jobIds.a), "--json")).stdout).runs[0];
+    const ms = run.finishedAt - run.startedAt;
+    assert.ok(run.startedAt % 1000 !== 0 || run.finishedAt % 1000 !== 0, `times ${JSON.stringify(run)}`);
+    assert.ok(Math.abs(Number(took[1]) - ms / 1000) < 0.06, `shown ${took[1]} s, measured ${ms} ms`);
     const after = JSON.parse((await p.run("flows", "list", "--json")).stdout)[0];
     assert.ok(after.updatedAt > before.updatedAt, "the flow's last change moved when its job completed");
     assert.match((await p.run("flows", "list")).stdout, /LAST CHANGE\n.*COMPLETED.*\d+s ago/);
@@ -273,6 +279,14 @@ describe("dry runs say everything", () => {
     assert.match(pause.stdout, /pause --dry-run: would change 1 job of the 3 selected jobs/);
     assert.match(pause.stdout, /later#\d+ \(WAITING\)/);
     assert.match(pause.stdout, /2 left alone|1 left alone/);
+    // not only the dry run: the rerun itself says that it resumes, and how not to
+    const real = await p.run("rerun", "--id", t);
+    assert.equal(real.code, 0, real.stderr);
+    assert.match(
+      real.stdout,
+      /t#\d+ resumes at task 1 .*saved recovery of run \d+ .*--clear-recovery starts it at task 0/,
+    );
+    assert.doesNotMatch(real.stdout, /dry run/);
   });
 
   test("offline submit reports the jobs it submitted, not its attempts", async () => {
