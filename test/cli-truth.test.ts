@@ -38,7 +38,7 @@ describe("user mistakes are never internal errors", () => {
     assert.equal(offline.code, 2, offline.stderr);
     assert.match(
       offline.stderr,
-      /worker "hpc" is a offline worker \(ferry offline submit \/ recover drive it\); ferry launch needs a pull worker/,
+      /worker "hpc" is an offline worker \(ferry offline submit \/ recover drive it\); ferry launch needs a pull worker/,
     );
     for (const bad of ["__proto__", "constructor", "toString"]) {
       const r = await p.run("launch", "--worker", bad);
