@@ -161,6 +161,18 @@ describe("FireWorks users' words", () => {
     assert.equal(defuse.code, 2);
     assert.match(defuse.stderr, /ferry has no "defuse" command; use ferry cancel/);
     assert.doesNotMatch(defuse.stderr, /delete/);
+    // after a global option's value, and after a group, commander suggested `delete` for defuse
+    for (const [args, ours] of [
+      [["--project", p.dir, "defuse", "--id", "1"], /use ferry cancel/],
+      [["flows", "defuse", "1"], /ferry has no "flows defuse" command; use ferry flows cancel/],
+      [["jobs", "rerun", "--id", "1"], /ferry has no "jobs rerun" command; use ferry rerun\n/],
+    ] as const) {
+      const r = await p.run(...args);
+      assert.equal(r.code, 2, `ferry ${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, ours);
+      assert.doesNotMatch(r.stderr, /delete/);
+    }
+    assert.equal(JSON.parse((await p.run("jobs", "list", "--json")).stdout)[0].state, "READY");
   });
 
   test("every example in docs/queries.md is a command ferry runs", async () => {
