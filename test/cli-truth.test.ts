@@ -143,6 +143,9 @@ describe("FireWorks users' words", () => {
     const fizzled = await p.run("rerun", "--state", "FIZZLED");
     assert.equal(fizzled.code, 2);
     assert.match(fizzled.stderr, /unknown state "FIZZLED" \(FireWorks' FIZZLED is ferry's FAILED\)/);
+    const flows = await p.run("flows", "list", "--state", "FIZZLED"); // lpad get_wflows -s FIZZLED
+    assert.equal(flows.code, 2);
+    assert.match(flows.stderr, /unknown flow state "FIZZLED" \(FireWorks' FIZZLED is ferry's FAILED\)/);
     const defused = await p.run("jobs", "list", "--query", '{"state": "DEFUSED"}');
     assert.equal(defused.code, 3);
     assert.match(defused.stderr, /FireWorks' DEFUSED is ferry's CANCELLED/);
