@@ -54,7 +54,7 @@ const ANALYZE_AFTER = 1000;
  * Rows built and written per slice of the flow: building all of a 100,000-job flow's rows at
  * once held about 130 MB of parameters before the first statement ran.
  */
-const SLICE = 2000;
+const SLICE = 500;
 
 function* slices<T>(items: readonly T[]): Generator<T[]> {
   for (let i = 0; i < items.length; i += SLICE) yield items.slice(i, i + SLICE);
