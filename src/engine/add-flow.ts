@@ -94,7 +94,9 @@ export async function insertFlowSpec(tx: StoreOps, spec: FlowSpec, now: number):
       })),
       now,
     );
-    for (const [name, id] of got) ids.set(name, id);
+    got.forEach((id, name) => {
+      ids.set(name, id);
+    });
   }
   // every job's parents were inserted above: parents may come after their children in the file
   for (const slice of slices(spec.jobs)) {

@@ -7,11 +7,11 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type Issue, ValidationError } from "../model/errors.ts";
-import { type JsonObject, parseJson } from "../model/json.ts";
+import { isPlainObject, type JsonObject, parseJson } from "../model/json.ts";
 import { RESOURCE_KEYS } from "../model/resources.ts";
 import { didYouMean } from "../model/suggest.ts";
 import type { FlowSpec, JobSpec, PyTask, Task } from "../model/types.ts";
-import { checkJson, type JsonProblem } from "./json-check.ts";
+import { checkJson, type JsonProblem, MAX_JSON_DEPTH } from "./json-check.ts";
 import { documentProblems } from "./limits.ts";
 import { JOB_NAME } from "./references.ts";
 import {
@@ -183,13 +183,28 @@ function limitIssues(problems: readonly JsonProblem[], raw: unknown, file?: stri
   });
 }
 
-/** JSON values a job stores: inputs and metadata nest at most MAX_JSON_DEPTH levels. */
+/**
+ * JSON values a job stores: inputs and metadata nest at most MAX_JSON_DEPTH levels. The whole
+ * document passed documentProblems (the same checks, 4 levels deeper), so only a value that
+ * nests that deep can have a problem here: the others are not walked again.
+ */
 function valueProblems(job: JobFileEntry, i: number, out: JsonProblem[]): void {
   const check = (value: unknown, at: (string | number)[]) => {
+    if (!nestsDeeper(value, 0)) return;
     for (const p of checkJson(value)) out.push({ ...p, path: [...at, ...p.path] });
   };
   if (job.inputs !== undefined) check(job.inputs, ["jobs", i, "inputs"]);
   if (job.metadata !== undefined) check(job.metadata, ["jobs", i, "metadata"]);
+}
+
+/** Whether `value` (at `depth`) holds an array or object MAX_JSON_DEPTH or more levels down. */
+function nestsDeeper(value: unknown, depth: number): boolean {
+  const array = Array.isArray(value);
+  if (!array && !isPlainObject(value)) return false;
+  if (depth >= MAX_JSON_DEPTH) return true;
+  if (array) return value.some((v) => nestsDeeper(v, depth + 1));
+  for (const k in value) if (nestsDeeper(value[k], depth + 1)) return true;
+  return false;
 }
 
 /**
