@@ -152,14 +152,31 @@ function toPyTask(entry: TaskFileEntry, baseDir: string): PyTask {
  */
 const EMPTY = Object.freeze({}) as Record<string, never>;
 
-function toJobSpec(entry: JobFileEntry, d: FlowDefaults, baseDir: string): JobSpec {
-  const tasks: TaskFileEntry[] = entry.tasks ?? [
-    entry.sh !== undefined ? { sh: entry.sh } : entry.js !== undefined ? { js: entry.js } : { py: entry.py! },
-  ];
+/** No parents: shared and frozen, as EMPTY. */
+const NO_PARENTS: readonly string[] = Object.freeze([]);
+
+/**
+ * The task list of a job written with the `sh:` shorthand, one frozen list per command: flows
+ * of thousands of jobs mostly repeat a few commands.
+ */
+type ShTasks = Map<string, readonly Task[]>;
+
+function toJobSpec(entry: JobFileEntry, d: FlowDefaults, baseDir: string, shTasks: ShTasks): JobSpec {
+  let tasks: readonly Task[];
+  if (entry.tasks === undefined && entry.sh !== undefined) {
+    const shared = shTasks.get(entry.sh);
+    tasks = shared ?? Object.freeze([Object.freeze(toTask({ sh: entry.sh }, baseDir))]);
+    if (!shared) shTasks.set(entry.sh, tasks);
+  } else {
+    const list: TaskFileEntry[] = entry.tasks ?? [
+      entry.js !== undefined ? { js: entry.js } : { py: entry.py! },
+    ];
+    tasks = list.map((t) => toTask(t, baseDir));
+  }
   return {
     name: entry.name,
-    tasks: tasks.map((t) => toTask(t, baseDir)),
-    parents: entry.parents ?? [],
+    tasks: tasks as Task[],
+    parents: (entry.parents ?? NO_PARENTS) as string[],
     inputs: (entry.inputs ?? EMPTY) as JsonObject,
     resources:
       d.resources || entry.resources ? { ...(d.resources ?? {}), ...(entry.resources ?? {}) } : EMPTY,
@@ -233,6 +250,7 @@ export function flowSpecFromObject(raw: unknown, options: { source?: string; bas
   const jobIssues: z.core.$ZodIssue[] = [];
   const deep: JsonProblem[] = [];
   const jobs: JobSpec[] = [];
+  const shTasks: ShTasks = new Map();
   const defaults = head.success ? (head.data.defaults ?? {}) : {};
   if (head.success && head.data.metadata !== undefined)
     for (const p of checkJson(head.data.metadata)) deep.push({ ...p, path: ["metadata", ...p.path] });
@@ -246,7 +264,7 @@ export function flowSpecFromObject(raw: unknown, options: { source?: string; bas
     }
     if (!head.success || jobIssues.length > 0) continue;
     valueProblems(parsed.data, i, deep);
-    jobs.push(toJobSpec(parsed.data, defaults, options.baseDir));
+    jobs.push(toJobSpec(parsed.data, defaults, options.baseDir, shTasks));
   }
   const issues = [...before, ...jobIssues, ...after];
   if (issues.length > 0) throw new ValidationError(summary, issuesFromZod({ issues }, raw, options.source));
