@@ -46,22 +46,30 @@ const base = join(tmp, "baseline");
 git("worktree", "add", "--detach", "--quiet", base, baseline);
 try {
   symlinkSync(join(ROOT, "node_modules"), join(base, "node_modules"));
-  const project = join(tmp, "project");
-  mkdirSync(project);
-  writeFileSync(join(project, "ferry.yaml"), "workers:\n  local: {mode: pull, workDir: runs}\n");
-  writeFileSync(join(project, "f.yaml"), "name: f\njobs:\n  - {name: a, sh: 'true'}\n");
   const node = process.execPath;
   const cli = (root: string) => join(root, "src", "cli", "main.ts");
-  // an empty project: its database exists and holds no job
-  timeOnce([node, cli(ROOT), "add", "f.yaml"], project);
-  timeOnce([node, cli(ROOT), "delete", "--all", "--yes"], project);
+  /**
+   * An empty project: its database exists and holds no job. One per tree, each made by that
+   * tree's own ferry: a baseline refuses a database a newer schema wrote (exit 5).
+   */
+  const emptyProject = (root: string, name: string): string => {
+    const dir = join(tmp, name);
+    mkdirSync(dir);
+    writeFileSync(join(dir, "ferry.yaml"), "workers:\n  local: {mode: pull, workDir: runs}\n");
+    writeFileSync(join(dir, "f.yaml"), "name: f\njobs:\n  - {name: a, sh: 'true'}\n");
+    timeOnce([node, cli(root), "add", "f.yaml"], dir);
+    timeOnce([node, cli(root), "delete", "--all", "--yes"], dir);
+    return dir;
+  };
+  const project = emptyProject(ROOT, "project");
+  const baseProject = emptyProject(base, "baseline-project");
   const cold = { NODE_DISABLE_COMPILE_CACHE: "1" };
-  const cases: [string, string[], Record<string, string>?][] = [
+  const cases: [string, string[], Record<string, string>?, string?][] = [
     ["node -e '' (the floor)", [node, "-e", ""]],
     [`ferry --version, ${baseline}`, [node, cli(base), "--version"]],
     ["ferry --version, this tree, compile cache off", [node, cli(ROOT), "--version"], cold],
     ["ferry --version, this tree", [node, cli(ROOT), "--version"]],
-    [`ferry jobs list (empty project), ${baseline}`, [node, cli(base), "jobs", "list"]],
+    [`ferry jobs list (empty project), ${baseline}`, [node, cli(base), "jobs", "list"], {}, baseProject],
     [
       "ferry jobs list (empty project), this tree, compile cache off",
       [node, cli(ROOT), "jobs", "list"],
@@ -72,7 +80,8 @@ try {
   if (!existsSync(cli(base))) throw new Error(`${baseline} has no src/cli/main.ts`);
   const samples = cases.map(() => [] as number[]);
   for (let i = 0; i < runs; i++)
-    for (const [k, [, argv, env]] of cases.entries()) samples[k]!.push(timeOnce(argv, project, env));
+    for (const [k, [, argv, env, cwd]] of cases.entries())
+      samples[k]!.push(timeOnce(argv, cwd ?? project, env));
   const floor = median(samples[0]!);
   printTable(
     ["command", "median", "minus floor", "conditions"],

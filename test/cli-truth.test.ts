@@ -38,7 +38,7 @@ describe("user mistakes are never internal errors", () => {
     assert.equal(offline.code, 2, offline.stderr);
     assert.match(
       offline.stderr,
-      /worker "hpc" is a offline worker \(ferry offline submit \/ recover drive it\); ferry launch needs a pull worker/,
+      /worker "hpc" is an offline worker \(ferry offline submit \/ recover drive it\); ferry launch needs a pull worker/,
     );
     for (const bad of ["__proto__", "constructor", "toString"]) {
       const r = await p.run("launch", "--worker", bad);
@@ -143,6 +143,9 @@ describe("FireWorks users' words", () => {
     const fizzled = await p.run("rerun", "--state", "FIZZLED");
     assert.equal(fizzled.code, 2);
     assert.match(fizzled.stderr, /unknown state "FIZZLED" \(FireWorks' FIZZLED is ferry's FAILED\)/);
+    const flows = await p.run("flows", "list", "--state", "FIZZLED"); // lpad get_wflows -s FIZZLED
+    assert.equal(flows.code, 2);
+    assert.match(flows.stderr, /unknown flow state "FIZZLED" \(FireWorks' FIZZLED is ferry's FAILED\)/);
     const defused = await p.run("jobs", "list", "--query", '{"state": "DEFUSED"}');
     assert.equal(defused.code, 3);
     assert.match(defused.stderr, /FireWorks' DEFUSED is ferry's CANCELLED/);
@@ -161,6 +164,18 @@ describe("FireWorks users' words", () => {
     assert.equal(defuse.code, 2);
     assert.match(defuse.stderr, /ferry has no "defuse" command; use ferry cancel/);
     assert.doesNotMatch(defuse.stderr, /delete/);
+    // after a global option's value, and after a group, commander suggested `delete` for defuse
+    for (const [args, ours] of [
+      [["--project", p.dir, "defuse", "--id", "1"], /use ferry cancel/],
+      [["flows", "defuse", "1"], /ferry has no "flows defuse" command; use ferry flows cancel/],
+      [["jobs", "rerun", "--id", "1"], /ferry has no "jobs rerun" command; use ferry rerun\n/],
+    ] as const) {
+      const r = await p.run(...args);
+      assert.equal(r.code, 2, `ferry ${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, ours);
+      assert.doesNotMatch(r.stderr, /delete/);
+    }
+    assert.equal(JSON.parse((await p.run("jobs", "list", "--json")).stdout)[0].state, "READY");
   });
 
   test("every example in docs/queries.md is a command ferry runs", async () => {
@@ -205,6 +220,12 @@ describe("FireWorks users' words", () => {
     const took = /COMPLETED in (\d+\.\d+)s/.exec(show.stdout);
     assert.ok(took, show.stdout);
     assert.ok(Number(took[1]) >= 0.3 && Number(took[1]) < 5, `took ${took[1]} s`);
+    // measured to the millisecond, and shown as measured: a run timed in whole seconds showed
+    // "0ms", or "1.0s" when it happened to straddle a second
+    const run = JSON.parse((await p.run("jobs", "show", String(f.jobIds.a), "--json")).stdout).runs[0];
+    const ms = run.finishedAt - run.startedAt;
+    assert.ok(run.startedAt % 1000 !== 0 || run.finishedAt % 1000 !== 0, `times ${JSON.stringify(run)}`);
+    assert.ok(Math.abs(Number(took[1]) - ms / 1000) < 0.06, `shown ${took[1]} s, measured ${ms} ms`);
     const after = JSON.parse((await p.run("flows", "list", "--json")).stdout)[0];
     assert.ok(after.updatedAt > before.updatedAt, "the flow's last change moved when its job completed");
     assert.match((await p.run("flows", "list")).stdout, /LAST CHANGE\n.*COMPLETED.*\d+s ago/);
@@ -273,6 +294,14 @@ describe("dry runs say everything", () => {
     assert.match(pause.stdout, /pause --dry-run: would change 1 job of the 3 selected jobs/);
     assert.match(pause.stdout, /later#\d+ \(WAITING\)/);
     assert.match(pause.stdout, /2 left alone|1 left alone/);
+    // not only the dry run: the rerun itself says that it resumes, and how not to
+    const real = await p.run("rerun", "--id", t);
+    assert.equal(real.code, 0, real.stderr);
+    assert.match(
+      real.stdout,
+      /t#\d+ resumes at task 1 .*saved recovery of run \d+ .*--clear-recovery starts it at task 0/,
+    );
+    assert.doesNotMatch(real.stdout, /dry run/);
   });
 
   test("offline submit reports the jobs it submitted, not its attempts", async () => {

@@ -2,15 +2,16 @@
  * `ferry add` scales with jobs plus edges (issue #13): a 20,000-job chain used to die with
  * "JavaScript heap out of memory" and a 10,000-job chain peaked at 1.78 GB, because validation
  * kept every job's full ancestor set. Each case runs the real CLI and reads the peak RSS of that
- * process (getrusage's ru_maxrss, written by a preloaded module at exit). Bounds are generous
- * for a loaded CI machine; the measured figures are in the README's performance section.
+ * process (getrusage's ru_maxrss, written by a preloaded module at exit). The issue's goal — a
+ * 10,000-job add under 150 MB — is asserted as it is; the 100,000-job bounds are generous for a
+ * loaded CI machine. The measured figures are in the README's performance section.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { openStore } from "../src/store/open.ts";
-import { ferry } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/stores.ts";
 
 interface Measured {
@@ -24,19 +25,50 @@ const PROBE = `import { writeFileSync } from "node:fs";
 process.on("exit", () => writeFileSync(process.env.FERRY_RSS_FILE, String(process.resourceUsage().maxRSS)));
 `;
 
+/**
+ * The CLI started the way the \`ferry\` command (bin/ferry.mjs) starts it from a source checkout:
+ * the compile cache on, then the CLI imported. With src/cli/main.ts itself as the entry, Node
+ * type-strips that file before any of it runs, on every start, which loads the TypeScript
+ * stripper (about 17 MB of peak RSS) that no installed ferry loads. The sources, not bin/ferry.mjs
+ * itself, which would run a dist/ left over from a build.
+ */
+const ENTRY = `(await import("node:module")).enableCompileCache?.();
+const { main } = await import(${JSON.stringify(new URL("../src/cli/main.ts", import.meta.url).href)});
+process.exitCode = await main(process.argv.slice(2));
+`;
+
 async function measured(dir: string, args: readonly string[]): Promise<Measured> {
   const probe = join(dir, "rss-probe.mjs");
+  const entry = join(dir, "ferry-entry.mjs");
   const out = join(dir, "rss.txt");
   writeFileSync(probe, PROBE);
+  writeFileSync(entry, ENTRY);
   writeFileSync(out, "");
   const t0 = performance.now();
-  const r = await ferry(args, {
-    cwd: dir,
-    env: { NODE_OPTIONS: `--import=${probe}`, FERRY_RSS_FILE: out },
-    timeoutMs: 300_000,
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [entry, ...args], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        NO_COLOR: "1",
+        FERRY_PROJECT: undefined,
+        FERRY_DATABASE_URL: undefined,
+        NODE_DISABLE_COMPILE_CACHE: undefined,
+        NODE_OPTIONS: `--import=${probe}`,
+        FERRY_RSS_FILE: out,
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
   });
   const seconds = (performance.now() - t0) / 1000;
-  const { readFileSync } = await import("node:fs");
   const kb = Number(readFileSync(out, "utf8"));
   return { code: r.code, stderr: r.stderr, seconds, peakMb: kb / 1024 };
 }
@@ -111,25 +143,27 @@ describe("ferry add at scale", () => {
     await add100k(jobs, (m) => t.diagnostic(m));
   });
 
-  test("10,000 jobs: a few dozen MB above a one-job add (chain, the issue's DAG, the DAG with references)", async (t) => {
-    // what any add loads (the CLI, the schema, the store) is the baseline: a one-job flow
+  test("10,000 jobs under 150 MB peak RSS (chain, the issue's DAG, the DAG with references)", async (t) => {
+    // what any add loads (the CLI, the schemas, the store): a one-job flow, measured for the
+    // record (80 MB on the 2-core test VM); it also fills the compile cache the cases use
     const base = await measured(project(chain(1)), ["add", "flow.json"]);
     assert.equal(base.code, 0, base.stderr);
     const cases = [
-      // 140 MB in all (the goal: under 150) before schema 4's per-job fields; 161 MB after
-      ["chain", chain(10_000), base.peakMb + 80],
-      ["DAG root → 500 → gather → 10 chains", gatherDag(10_000, false), base.peakMb + 80],
-      ["the same DAG, 9,490 references answered through gather", gatherDag(10_000, true), base.peakMb + 100],
+      ["chain", chain(10_000)],
+      ["DAG root → 500 → gather → 10 chains", gatherDag(10_000, false)],
+      ["the same DAG, 9,490 references answered through gather", gatherDag(10_000, true)],
     ] as const;
-    for (const [label, jobs, limitMb] of cases) {
+    for (const [label, jobs] of cases) {
       const dir = project([...jobs]);
       const m = await measured(dir, ["add", "flow.json"]);
       assert.equal(m.code, 0, `${label}: ${m.stderr}`);
       assert.equal((await stored(dir)).flows, 1);
       const line = `${label}: ${m.seconds.toFixed(1)} s, peak ${m.peakMb.toFixed(0)} MB (a one-job add: ${base.peakMb.toFixed(0)} MB)`;
       t.diagnostic(line);
-      // the old validation needed 1.78 GB for the chain and 511 MB for the DAG
-      assert.ok(m.peakMb < limitMb, line);
+      // 119–133 MB measured at loads of 3–20 (FireWorks' lpad add of the DAG: 103 MB); 160–190 MB
+      // before jobs were parsed one at a time, 1.78 GB (chain) and 511 MB (DAG) before the
+      // ancestry labels
+      assert.ok(m.peakMb < 150, line);
     }
   });
 
@@ -154,7 +188,6 @@ describe("ferry add at scale", () => {
     );
     assert.doesNotMatch(r.stderr, /inputs\.a/, "j0 is an ancestor, 99,999 links up");
     for (const d of [dir, dir2]) {
-      const { existsSync } = await import("node:fs");
       assert.ok(!existsSync(join(d, ".ferry", "ferry.db")) || (await stored(d)).flows === 0);
     }
   });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Single-node (Son of) Grid Engine 8.1.9 for ferry's integration tests (Debian 12, root, no
-# systemd), after reference/infra.md §2.1. Root may submit (min_uid 0 / min_gid 0), the scheduler
+# systemd), with Debian's gridengine packages. Root may submit (min_uid 0 / min_gid 0), the scheduler
 # runs every second and accounting is flushed at once, so a job is in qacct ~2 s after it ends.
 #
 # Idempotent: safe to re-run while Grid Engine is up (it then only checks). Quiet on success;

@@ -2,7 +2,7 @@
 # Single-node SLURM 22.05 test cluster for ferry's integration tests (Debian 12, root, no systemd).
 #
 # Starts munge, MariaDB (or reuses one already running), slurmdbd, slurmctld and slurmd so that
-# sbatch/squeue/scancel AND sacct work (WITH_DBD behaviour of reference/infra.md §1.1, always on),
+# sbatch/squeue/scancel AND sacct work (slurmdbd accounting, always on),
 # with cgroup v1 memory limits (OUT_OF_MEMORY is a real state here) and FAKE_CPUS advertised CPUs
 # (several one-CPU jobs run at once on two real cores). Also unpacks the slurm-wlm-torque PBS
 # wrappers (qsub/qstat/qdel over SLURM) into $PBS_WRAPPERS_DIR: the Debian package conflicts with

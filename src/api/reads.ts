@@ -2,7 +2,9 @@
 import { replacedBy, replacementOutput } from "../engine/resolve.ts";
 import { formatReference, parsePath } from "../flow/references.ts";
 import { NotFoundError, UsageError } from "../model/errors.ts";
+import { foreignState, foreignStateHint } from "../model/foreign-words.ts";
 import type { FlowState, JobState } from "../model/states.ts";
+import { didYouMean } from "../model/suggest.ts";
 import type { FlowSummary, Job, JobEvent, Run } from "../model/types.ts";
 import { globMatcher } from "../store/query/glob.ts";
 import type { ApiContext } from "./context.ts";
@@ -89,8 +91,15 @@ export async function listFlows(ctx: ApiContext, q: FlowQuery = {}): Promise<Flo
   const { FLOW_STATES } = await import("../model/states.ts");
   const states = q.states?.map((s) => {
     const up = s.toUpperCase();
-    if (!(FLOW_STATES as readonly string[]).includes(up))
-      throw new UsageError(`unknown flow state "${s}"; flow states: ${FLOW_STATES.join(", ")}`);
+    if (!(FLOW_STATES as readonly string[]).includes(up)) {
+      // FireWorks' workflow states: get_wflows -s FIZZLED is flows list --state FAILED
+      const foreign = foreignState(s);
+      const hint =
+        foreign && (FLOW_STATES as readonly string[]).includes(foreign.ferry)
+          ? foreignStateHint(s)
+          : didYouMean(up, FLOW_STATES);
+      throw new UsageError(`unknown flow state "${s}"${hint}; flow states: ${FLOW_STATES.join(", ")}`);
+    }
     return up as FlowState;
   });
   const name = q.name === undefined ? undefined : globMatcher(q.name);

@@ -28,11 +28,16 @@ export function workerOfMode<M extends ResolvedWorker["mode"]>(
   checkWorkerName(name);
   const candidate = name ?? (fallback ? Object.values(project.workers).find(fallback)?.name : undefined);
   if (name === undefined && fallback && candidate === undefined)
-    throw new UsageError(`${command} needs a ${mode} worker; ${project.file} has none`);
+    throw new UsageError(`${command} needs ${article(mode)} ${mode} worker; ${project.file} has none`);
   const worker = getWorker(project, candidate);
   if (worker.mode !== mode)
     throw new UsageError(
-      `worker "${worker.name}" is a ${worker.mode} worker (${HOW[worker.mode]}); ${command} needs a ${mode} worker`,
+      `worker "${worker.name}" is ${article(worker.mode)} ${worker.mode} worker (${HOW[worker.mode]}); ${command} needs ${article(mode)} ${mode} worker`,
     );
   return worker as Extract<ResolvedWorker, { mode: M }>;
+}
+
+/** "an offline worker", "a pull worker". */
+function article(mode: string): string {
+  return /^[aeiou]/.test(mode) ? "an" : "a";
 }

@@ -168,7 +168,7 @@ async function readTaskFiles(
     const bad = checkJson(parsed.value);
     if (bad.length > 0) {
       const b = bad[0]!;
-      out.invalid.push(`${what} ${b.path.length ? `at ${formatPath(b.path)} ` : ""}${b.message}`);
+      out.invalid.push(`${what}${b.path.length ? ` at ${formatPath(b.path)}` : ""}: ${b.message}`);
       return null;
     }
     return parsed.value as JsonValue;

@@ -36,7 +36,8 @@ function printLive(out: Out, live: readonly LiveRun[], state: "stopped" | "would
   out.write(`${paint(out, "yellow", head).text}\n`);
   for (const l of live.slice(0, 20))
     out.write(fmt`    ${l.job.name}#${l.job.id} (${l.job.state}) run ${l.runId}, ${where(l)}\n`);
-  if (live.length > 20) out.write(`    … and ${live.length - 20} more (--json lists them all)\n`);
+  if (live.length > 20)
+    out.write(`    … and ${(live.length - 20).toLocaleString("en-US")} more (--json lists them all)\n`);
 }
 
 function printStopped(out: Out, r: StopReport | null): void {
@@ -66,7 +67,10 @@ export function printChange(out: Out, r: ChangeReport, o: { force?: boolean } = 
   if (r.descendants.length > 0)
     out.write(`  with ${plural(r.descendants.length, "descendant")}: ${listJobs(r.descendants)}\n`);
   for (const e of r.edits.slice(0, 50)) out.write(editLine(out, e, r.dryRun));
-  if (r.edits.length > 50) out.write(`  … and ${r.edits.length - 50} more edits (--json lists them all)\n`);
+  if (r.edits.length > 50)
+    out.write(
+      `  … and ${(r.edits.length - 50).toLocaleString("en-US")} more edits (--json lists them all)\n`,
+    );
   printSkipped(out, r.skipped);
   const refusable = command === "archive" || command === "delete";
   printLive(out, r.live, r.dryRun ? (refusable && !o.force ? "refused" : "would stop") : "stopped");

@@ -145,7 +145,10 @@ export function printJob(out: Out, d: JobDetails): void {
   const j = d.job;
   const links = (list: JobDetails["parents"]) => {
     const shown = list.slice(0, LISTED).map((p) => fmt`${p.name}#${p.id} ${paintState(out, p.state)}`);
-    const more = list.length > LISTED ? `, … and ${list.length - LISTED} more (--json lists them all)` : "";
+    const more =
+      list.length > LISTED
+        ? `, … and ${(list.length - LISTED).toLocaleString("en-US")} more (--json lists them all)`
+        : "";
     return shown.join(", ") + more || "-";
   };
   out.write(

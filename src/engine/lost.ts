@@ -1,7 +1,7 @@
 /**
  * Lost runs: a pull run whose launcher stopped renewing its lease (killed, machine gone), or an
  * offline run whose heartbeat file went stale. Detection takes seconds to minutes (the lease
- * and heartbeat periods), not FireWorks' 4 hours (reference/fireworks.md §8.4).
+ * and heartbeat periods), not FireWorks' 4 hours (`RUN_EXPIRATION_SECS` = 14400 in fireworks/fw_config.py).
  *
  * Before calling a run lost, its launch directory is read through the caller's transport (a
  * directory the transport cannot see reads as empty):
@@ -12,6 +12,7 @@
  */
 import { BundleProblem, collectOutcome, readRunFiles } from "../bundle/collect.ts";
 import { runScope } from "../bundle/protocol-files.ts";
+import type { JobState } from "../model/states.ts";
 import type { Checkpoint, Job, Run } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Transport } from "../transport/types.ts";
@@ -95,6 +96,37 @@ export async function detectLost(store: Store, o: DetectOptions): Promise<LostRu
   return out;
 }
 
+/**
+ * Collect the result of a run found finished (`verdict: "finished"`) in its own transaction.
+ * `null` when there is nothing to apply now: no result yet, or files that cannot be read now
+ * (the next look retries); otherwise what applyOutcome did (not applied: another process got
+ * there first).
+ */
+export async function collectFinished(
+  store: Store,
+  t: Transport,
+  l: LostRun,
+): Promise<{
+  outcome: ReturnType<typeof outcomeFromBundle>;
+  applied: boolean;
+  jobState: JobState | null;
+} | null> {
+  const files = await readRunFiles(t, l.run.launchDir!, l.run.id, runScope(l.job, l.job.recovery));
+  if (!files.result) return null;
+  let outcome: ReturnType<typeof outcomeFromBundle>;
+  try {
+    outcome = outcomeFromBundle(
+      files,
+      await collectOutcome(t, l.run.launchDir!, files.result, l.job.tasks, l.job.recovery),
+    );
+  } catch (e) {
+    if (e instanceof BundleProblem) return null; // unreadable now: the next look retries
+    throw e;
+  }
+  const applied = await store.transaction((tx) => applyOutcome(tx, l.run.id, outcome, Date.now()));
+  return { outcome, applied: applied.applied, jobState: applied.jobState };
+}
+
 export interface LostHandling {
   collected: number[];
   failed: number[];
@@ -111,20 +143,8 @@ export async function handleLost(
   const t = o.transport;
   const result: LostHandling = { collected: [], failed: [], rerun: null };
   for (const l of lost.filter((x) => x.verdict === "finished")) {
-    const files = await readRunFiles(t, l.run.launchDir!, l.run.id, runScope(l.job, l.job.recovery));
-    if (!files.result) continue;
-    let outcome: ReturnType<typeof outcomeFromBundle>;
-    try {
-      outcome = outcomeFromBundle(
-        files,
-        await collectOutcome(t, l.run.launchDir!, files.result, l.job.tasks, l.job.recovery),
-      );
-    } catch (e) {
-      if (e instanceof BundleProblem) continue; // unreadable now: the next look retries
-      throw e;
-    }
-    const applied = await store.transaction((tx) => applyOutcome(tx, l.run.id, outcome, Date.now()));
-    if (applied.applied) result.collected.push(l.job.id);
+    const applied = await collectFinished(store, t, l);
+    if (applied?.applied) result.collected.push(l.job.id);
   }
   if (action === "report") return result;
   for (const l of lost.filter((x) => x.verdict === "lost")) {

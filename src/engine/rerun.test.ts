@@ -1,5 +1,5 @@
 /**
- * Reruns, replaying FireWorks' scenarios (reference/fireworks.md §5, test_rerun_fws2 and
+ * Reruns, replaying FireWorks' scenarios (fireworks/core/tests/test_launchpad.py: test_rerun_fws2 and
  * LaunchPadRerunExceptionTest) with real runs on both dialects.
  */
 import assert from "node:assert/strict";

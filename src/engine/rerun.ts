@@ -2,7 +2,7 @@
  * `ferry rerun`: archive a job's runs (kept, shown by `jobs show --runs`), reset it to READY or
  * WAITING and its descendants to WAITING, in one transaction.
  *
- * Differences from FireWorks (reference/fireworks.md §5), on purpose:
+ * Differences from FireWorks (`LaunchPad.rerun_fw` in fireworks/core/launchpad.py), on purpose:
  * - a job with a live run (queued, running) is refused unless --force, which stops the run first
  *   (engine/stop.ts) — FireWorks silently orphans it and may start a second copy;
  * - PAUSED and CANCELLED descendants keep their state (a user's hold is not undone by an

@@ -1,7 +1,7 @@
 /**
  * Stop live runs before a job is rerun or cancelled, so no run is orphaned (FireWorks reruns a
  * RUNNING firework by archiving its launch: the old process keeps running, its result is dropped
- * and a second copy may start in the same directory — reference/fireworks.md §5.1).
+ * and a second copy may start in the same directory — `LaunchPad.rerun_fw` in fireworks/core/launchpad.py).
  *
  * A run whose result is already written (it finished, nobody collected it yet) is collected
  * first (`collectWritten`, before the deciding transaction), through the caller's transport: a forced rerun then archives a COMPLETED run with its

@@ -39,53 +39,80 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/** A container being walked, and the key or index of the child walked now. */
+interface Frame {
+  container: Record<string, unknown> | unknown[];
+  /** An object's keys (those that are storable text), or null for an array. */
+  keys: string[] | null;
+  next: number;
+  at: string | number;
+}
+
 /**
  * Problems of `value` as JSON to store: nesting deeper than `maxDepth`, strings or keys that are
  * not storable text, numbers that are not finite, values that are not JSON at all (undefined,
  * functions, dates from YAML). Returns [] for a good value.
+ *
+ * The walk keeps one frame per level, not one path per value: a path is built only for a value
+ * that has a problem (a 10,000-job flow file holds about 100,000 values, and a path array for
+ * each was a fifth of `ferry add`'s garbage). Values are visited in document order.
  */
 export function checkJson(value: unknown, options: JsonCheckOptions = {}): JsonProblem[] {
   const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
   const limit = options.limit ?? 20;
   const problems: JsonProblem[] = [];
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
-  while (stack.length > 0 && problems.length < limit) {
-    const { value: v, path } = stack.pop()!;
-    if (v === null || typeof v === "boolean") continue;
-    if (typeof v === "string") {
-      const p = textProblem(v);
-      if (p) problems.push({ path, message: `the text ${p}` });
+  const frames: Frame[] = [];
+  const path = (): (string | number)[] => frames.map((f) => f.at);
+  let v: unknown = value;
+  let fresh = true;
+  while (problems.length < limit) {
+    if (fresh) {
+      fresh = false;
+      const problem = valueProblem(v, frames.length, maxDepth);
+      if (problem) problems.push({ path: path(), message: problem });
+      else if (Array.isArray(v)) frames.push({ container: v, keys: null, next: 0, at: 0 });
+      else if (typeof v === "object" && v !== null && !isRawNumber(v)) {
+        const record = v as Record<string, unknown>;
+        let keys = Object.keys(record);
+        if (keys.some((k) => textProblem(k) !== null)) {
+          // reported before the object's values, last key first, as they have always been
+          for (let i = keys.length - 1; i >= 0; i--) {
+            const p = textProblem(keys[i]!);
+            if (p) problems.push({ path: [...path(), keys[i]!], message: `the key ${p}` });
+          }
+          keys = keys.filter((k) => textProblem(k) === null);
+        }
+        frames.push({ container: record, keys, next: 0, at: "" });
+      }
+    }
+    const top = frames.at(-1);
+    if (top === undefined) break;
+    const length = top.keys === null ? (top.container as unknown[]).length : top.keys.length;
+    if (top.next >= length) {
+      frames.pop();
       continue;
     }
-    if (typeof v === "number") {
-      if (!Number.isFinite(v)) problems.push({ path, message: `${v} is not a finite number` });
-      continue;
-    }
-    if (isRawNumber(v)) continue; // a number kept as written (model/json.ts parseJson): finite by construction
-    const isArray = Array.isArray(v);
-    if (
-      typeof v !== "object" ||
-      (!isArray && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null)
-    ) {
-      problems.push({ path, message: `a ${describe(v)} is not a JSON value` });
-      continue;
-    }
-    if (path.length >= maxDepth) {
-      problems.push({ path, message: `nested more than ${maxDepth} levels deep` });
-      continue;
-    }
-    if (isArray) {
-      for (let i = (v as unknown[]).length - 1; i >= 0; i--)
-        stack.push({ value: (v as unknown[])[i], path: [...path, i] });
-      continue;
-    }
-    const entries = Object.entries(v as Record<string, unknown>);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [k, child] = entries[i]!;
-      const p = textProblem(k);
-      if (p) problems.push({ path: [...path, k], message: `the key ${p}` });
-      else stack.push({ value: child, path: [...path, k] });
-    }
+    top.at = top.keys === null ? top.next : top.keys[top.next]!;
+    top.next++;
+    v = (top.container as Record<string | number, unknown>)[top.at];
+    fresh = true;
   }
   return problems.slice(0, limit);
+}
+
+/** Why one value (not what it holds) cannot be stored, at this depth; null if it can. */
+function valueProblem(v: unknown, depth: number, maxDepth: number): string | null {
+  if (v === null || typeof v === "boolean") return null;
+  if (typeof v === "string") {
+    const p = textProblem(v);
+    return p ? `the text ${p}` : null;
+  }
+  if (typeof v === "number") return Number.isFinite(v) ? null : `${v} is not a finite number`;
+  if (isRawNumber(v)) return null; // a number kept as written (model/json.ts parseJson): finite by construction
+  if (
+    typeof v !== "object" ||
+    (!Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null)
+  )
+    return `a ${describe(v)} is not a JSON value`;
+  return depth >= maxDepth ? `nested more than ${maxDepth} levels deep` : null;
 }

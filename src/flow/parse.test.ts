@@ -148,3 +148,59 @@ test("the builder builds the same spec as the equivalent file", () => {
     (e: Error) => e instanceof ValidationError && /unknown job "a"/.test(e.message),
   );
 });
+
+test("issues come in document order: the flow's fields, then each job's, then the flow's unknown keys", () => {
+  const p = file(
+    "order.json",
+    JSON.stringify({
+      name: "",
+      bogus: 1,
+      defaults: { x: 1 },
+      jobs: [
+        { name: "a", sh: "true", extra: 1 },
+        { sh: "true" },
+        { name: "c", sh: "true", priority: "high" },
+      ],
+    }),
+  );
+  assert.deepEqual(
+    issuesOf(p).map((i) => [i.job ?? null, i.field ?? null]),
+    [
+      [null, "name"],
+      [null, "defaults.x"],
+      ["a", "extra"],
+      ["#2", "name"],
+      ["c", "priority"],
+      [null, "bogus"],
+    ],
+  );
+});
+
+test("inputs are stored as written, except a __proto__ key, which the schema drops as it always has", () => {
+  const p = file(
+    "proto.json",
+    '{"name": "f", "jobs": [{"name": "a", "sh": "true", "inputs": {"x": [1, {"y": "z"}], "__proto__": {"p": 1}}}, {"name": "b", "sh": "true", "inputs": {"n": {"m": 2}}, "parents": ["a"]}]}',
+  );
+  const spec = loadFlowFile(p);
+  assert.deepEqual(spec.jobs[0]!.inputs, { x: [1, { y: "z" }] });
+  assert.equal(Object.getPrototypeOf(spec.jobs[0]!.inputs), Object.prototype);
+  assert.deepEqual(spec.jobs[1]!.inputs, { n: { m: 2 } });
+});
+
+test("jobs with the same sh command share one frozen task list; a spec's empty fields are frozen too", () => {
+  const p = file(
+    "shared.yaml",
+    "name: f\njobs:\n  - {name: a, sh: 'echo hi'}\n  - {name: b, sh: 'echo hi', parents: [a]}\n  - {name: c, sh: 'echo ho'}\n",
+  );
+  const [a, b, c] = loadFlowFile(p).jobs;
+  assert.deepEqual(a!.tasks, [{ kind: "sh", command: "echo hi" }]);
+  assert.equal(a!.tasks, b!.tasks);
+  assert.notEqual(a!.tasks, c!.tasks);
+  // a write into a shared value throws (ES modules are strict) instead of changing every job
+  assert.throws(() => (a!.tasks as unknown[]).push({}), TypeError);
+  assert.throws(() => {
+    (a!.inputs as Record<string, unknown>).x = 1;
+  }, TypeError);
+  assert.throws(() => (a!.parents as string[]).push("x"), TypeError);
+  assert.deepEqual(b!.parents, ["a"]);
+});

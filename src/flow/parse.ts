@@ -7,18 +7,22 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type Issue, ValidationError } from "../model/errors.ts";
-import { type JsonObject, parseJson } from "../model/json.ts";
+import { isPlainObject, type JsonObject, parseJson } from "../model/json.ts";
 import { RESOURCE_KEYS } from "../model/resources.ts";
 import { didYouMean } from "../model/suggest.ts";
 import type { FlowSpec, JobSpec, PyTask, Task } from "../model/types.ts";
-import { checkJson, type JsonProblem } from "./json-check.ts";
+import { checkJson, type JsonProblem, MAX_JSON_DEPTH } from "./json-check.ts";
 import { documentProblems } from "./limits.ts";
 import { JOB_NAME } from "./references.ts";
 import {
+  checkedJobSchema,
+  type FlowDefaults,
   type FlowFile,
-  flowFileSchema,
+  flowHeadSchema,
   type JobFileEntry,
-  plainFlowNumbers,
+  jobSchema,
+  plainFlowHead,
+  plainJobNumbers,
   TASK_KINDS,
   type TaskFileEntry,
 } from "./schema.ts";
@@ -78,7 +82,11 @@ function locate(
 }
 
 /** zod issues → our issues, located by job name when the path goes through `jobs[i]`. */
-export function issuesFromZod(error: z.ZodError, raw: unknown, file?: string): Issue[] {
+export function issuesFromZod(
+  error: { readonly issues: readonly z.core.$ZodIssue[] },
+  raw: unknown,
+  file?: string,
+): Issue[] {
   const out: Issue[] = [];
   for (const issue of error.issues) {
     const { job, path } = locate(issue.path, raw);
@@ -137,24 +145,48 @@ function toPyTask(entry: TaskFileEntry, baseDir: string): PyTask {
   };
 }
 
-function toJobSpec(entry: JobFileEntry, file: FlowFile, baseDir: string): JobSpec {
-  const d = file.defaults ?? {};
-  const tasks: TaskFileEntry[] = entry.tasks ?? [
-    entry.sh !== undefined ? { sh: entry.sh } : entry.js !== undefined ? { js: entry.js } : { py: entry.py! },
-  ];
+/**
+ * The value of every empty inputs, metadata, env and resources: one frozen object instead of
+ * four per job (a tenth of what a 10,000-job flow's specs hold). Frozen, so that code writing
+ * into a spec's field fails loudly instead of writing into every job's.
+ */
+const EMPTY = Object.freeze({}) as Record<string, never>;
+
+/** No parents: shared and frozen, as EMPTY. */
+const NO_PARENTS: readonly string[] = Object.freeze([]);
+
+/**
+ * The task list of a job written with the `sh:` shorthand, one frozen list per command: flows
+ * of thousands of jobs mostly repeat a few commands.
+ */
+type ShTasks = Map<string, readonly Task[]>;
+
+function toJobSpec(entry: JobFileEntry, d: FlowDefaults, baseDir: string, shTasks: ShTasks): JobSpec {
+  let tasks: readonly Task[];
+  if (entry.tasks === undefined && entry.sh !== undefined) {
+    const shared = shTasks.get(entry.sh);
+    tasks = shared ?? Object.freeze([Object.freeze(toTask({ sh: entry.sh }, baseDir))]);
+    if (!shared) shTasks.set(entry.sh, tasks);
+  } else {
+    const list: TaskFileEntry[] = entry.tasks ?? [
+      entry.js !== undefined ? { js: entry.js } : { py: entry.py! },
+    ];
+    tasks = list.map((t) => toTask(t, baseDir));
+  }
   return {
     name: entry.name,
-    tasks: tasks.map((t) => toTask(t, baseDir)),
-    parents: entry.parents ?? [],
-    inputs: (entry.inputs ?? {}) as JsonObject,
-    resources: { ...(d.resources ?? {}), ...(entry.resources ?? {}) },
+    tasks: tasks as Task[],
+    parents: (entry.parents ?? NO_PARENTS) as string[],
+    inputs: (entry.inputs ?? EMPTY) as JsonObject,
+    resources:
+      d.resources || entry.resources ? { ...(d.resources ?? {}), ...(entry.resources ?? {}) } : EMPTY,
     worker: entry.worker ?? d.worker ?? null,
     category: entry.category ?? d.category ?? null,
     priority: entry.priority ?? d.priority ?? 0,
-    metadata: (entry.metadata ?? {}) as JsonObject,
+    metadata: (entry.metadata ?? EMPTY) as JsonObject,
     allowFailedParents: entry.allowFailedParents ?? false,
     label: entry.label ?? null,
-    env: entry.env ?? {},
+    env: entry.env ?? EMPTY,
     preRun: entry.preRun ?? null,
     onMissingReference: entry.onMissingReference ?? "fail",
   };
@@ -168,40 +200,84 @@ function limitIssues(problems: readonly JsonProblem[], raw: unknown, file?: stri
   });
 }
 
-/** JSON values a flow stores: inputs and metadata nest at most MAX_JSON_DEPTH levels. */
-function valueProblems(file: FlowFile): JsonProblem[] {
-  const out: JsonProblem[] = [];
+/**
+ * JSON values a job stores: inputs and metadata nest at most MAX_JSON_DEPTH levels. The whole
+ * document passed documentProblems (the same checks, 4 levels deeper), so only a value that
+ * nests that deep can have a problem here: the others are not walked again.
+ */
+function valueProblems(job: JobFileEntry, i: number, out: JsonProblem[]): void {
   const check = (value: unknown, at: (string | number)[]) => {
+    if (!nestsDeeper(value, 0)) return;
     for (const p of checkJson(value)) out.push({ ...p, path: [...at, ...p.path] });
   };
-  check(file.metadata ?? {}, ["metadata"]);
-  file.jobs.forEach((j, i) => {
-    check(j.inputs ?? {}, ["jobs", i, "inputs"]);
-    check(j.metadata ?? {}, ["jobs", i, "metadata"]);
-  });
-  return out;
+  if (job.inputs !== undefined) check(job.inputs, ["jobs", i, "inputs"]);
+  if (job.metadata !== undefined) check(job.metadata, ["jobs", i, "metadata"]);
 }
 
-/** Validate an already-parsed flow object (from a file, an action, or the builder). */
+/** Whether `value` (at `depth`) holds an array or object MAX_JSON_DEPTH or more levels down. */
+function nestsDeeper(value: unknown, depth: number): boolean {
+  const array = Array.isArray(value);
+  if (!array && !isPlainObject(value)) return false;
+  if (depth >= MAX_JSON_DEPTH) return true;
+  if (array) return value.some((v) => nestsDeeper(v, depth + 1));
+  for (const k in value) if (nestsDeeper(value[k], depth + 1)) return true;
+  return false;
+}
+
+/**
+ * Validate an already-parsed flow object (from a file, an action, or the builder).
+ *
+ * The jobs go through the schema one at a time, each turned into its JobSpec at once: zod's
+ * parsed copy of a job (and everything its parse allocates) is then garbage while still young.
+ * Parsing the whole flow in one call kept every job's copy alive until the last job was parsed,
+ * and a 10,000-job add peaked at 160–190 MB (issue #13's goal is under 150).
+ */
 export function flowSpecFromObject(raw: unknown, options: { source?: string; baseDir: string }): FlowSpec {
   const summary = `invalid flow${options.source ? ` in ${options.source}` : ""}`;
   const early = documentProblems(raw);
   if (early.length > 0) throw new ValidationError(summary, limitIssues(early, raw, options.source));
-  const parsed = flowFileSchema.safeParse(plainFlowNumbers(raw));
-  if (!parsed.success) {
-    throw new ValidationError(summary, issuesFromZod(parsed.error, raw, options.source));
+  const head = flowHeadSchema.safeParse(plainFlowHead(raw));
+  const entries = head.success
+    ? head.data.jobs
+    : Array.isArray((raw as FlowFile | null)?.jobs)
+      ? (raw as FlowFile).jobs
+      : [];
+  // in the order one parse of the whole flow reports them: the flow's fields before "jobs",
+  // then the jobs, then the flow's unknown keys
+  const flowKeys = (i: z.core.$ZodIssue) => i.code === "unrecognized_keys" && i.path.length === 0;
+  const before = head.success ? [] : head.error.issues.filter((i) => !flowKeys(i));
+  const after = head.success ? [] : head.error.issues.filter(flowKeys);
+  const jobIssues: z.core.$ZodIssue[] = [];
+  const deep: JsonProblem[] = [];
+  const jobs: JobSpec[] = [];
+  const shTasks: ShTasks = new Map();
+  const defaults = head.success ? (head.data.defaults ?? {}) : {};
+  if (head.success && head.data.metadata !== undefined)
+    for (const p of checkJson(head.data.metadata)) deep.push({ ...p, path: ["metadata", ...p.path] });
+  for (let i = 0; i < entries.length; i++) {
+    const entry = plainJobNumbers(entries[i]);
+    const fast = checkedJobSchema.safeParse(entry);
+    const parsed = fast.success ? fast : jobSchema.safeParse(entry);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) jobIssues.push({ ...issue, path: ["jobs", i, ...issue.path] });
+      continue;
+    }
+    if (!head.success || jobIssues.length > 0) continue;
+    valueProblems(parsed.data, i, deep);
+    jobs.push(toJobSpec(parsed.data, defaults, options.baseDir, shTasks));
   }
-  const deep = valueProblems(parsed.data);
+  const issues = [...before, ...jobIssues, ...after];
+  if (issues.length > 0) throw new ValidationError(summary, issuesFromZod({ issues }, raw, options.source));
   if (deep.length > 0) throw new ValidationError(summary, limitIssues(deep, raw, options.source));
+  const data = head.data!;
   const spec: FlowSpec = {
-    name: parsed.data.name,
-    metadata: (parsed.data.metadata ?? {}) as JsonObject,
-    jobs: parsed.data.jobs.map((j) => toJobSpec(j, parsed.data, options.baseDir)),
+    name: data.name,
+    metadata: (data.metadata ?? {}) as JsonObject,
+    jobs,
     ...(options.source ? { source: options.source } : {}),
   };
-  const issues = validateFlowSpec(spec);
-  if (issues.length > 0)
-    throw new ValidationError(`invalid flow${options.source ? ` in ${options.source}` : ""}`, issues);
+  const graph = validateFlowSpec(spec);
+  if (graph.length > 0) throw new ValidationError(summary, graph);
   return spec;
 }
 

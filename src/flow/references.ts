@@ -128,15 +128,18 @@ export function literalContent(value: Record<string, unknown>): { value: JsonVal
 export function findReferences(value: unknown, at = "inputs"): FoundReference[] {
   const out: FoundReference[] = [];
   const walk = (v: unknown, where: string) => {
+    // index and key loops, and a string searched only when it may hold a reference: this runs
+    // over every input of every job when a flow is added
     if (typeof v === "string") {
-      for (const m of v.matchAll(EMBEDDED)) out.push({ ...parseReferenceText(m[1]!), at: where });
+      if (v.includes("${{"))
+        for (const m of v.matchAll(EMBEDDED)) out.push({ ...parseReferenceText(m[1]!), at: where });
     } else if (Array.isArray(v)) {
-      for (const [i, x] of v.entries()) walk(x, `${where}[${i}]`);
+      for (let i = 0; i < v.length; i++) walk(v[i], `${where}[${i}]`);
     } else if (isPlainObject(v)) {
       if (literalContent(v)) return;
       const ref = objectReference(v);
       if (ref) out.push({ ...ref, at: where });
-      else for (const [k, x] of Object.entries(v)) walk(x, `${where}.${k}`);
+      else for (const k of Object.keys(v)) walk(v[k], `${where}.${k}`);
     }
   };
   walk(value, at);

@@ -6,11 +6,8 @@
  * looking). Each look: a result is collected, a wrapper still alive on this host is watched, and
  * a run with neither is lost (FAILED, run LOST, engine/lifecycle/lost.ts).
  */
-import { BundleProblem, collectOutcome, readRunFiles } from "../bundle/collect.ts";
-import { runScope } from "../bundle/protocol-files.ts";
 import { recordLost } from "../engine/lifecycle/index.ts";
-import { detectLost } from "../engine/lost.ts";
-import { applyOutcome, outcomeFromBundle } from "../engine/outcome.ts";
+import { collectFinished, detectLost } from "../engine/lost.ts";
 import type { FerryEvents } from "../model/events.ts";
 import type { JobState } from "../model/states.ts";
 import type { Store } from "../store/store.ts";
@@ -54,24 +51,10 @@ export class AbandonedRuns {
       }
       const base = { jobId: l.job.id, runId: l.run.id, name: l.job.name, why: l.why };
       if (l.verdict === "finished") {
-        const files = await readRunFiles(t, l.run.launchDir!, l.run.id, runScope(l.job, l.job.recovery));
-        if (!files.result) continue;
-        let outcome: ReturnType<typeof outcomeFromBundle>;
-        try {
-          outcome = outcomeFromBundle(
-            files,
-            await collectOutcome(t, l.run.launchDir!, files.result, l.job.tasks, l.job.recovery),
-          );
-        } catch (e) {
-          if (e instanceof BundleProblem) continue; // unreadable now: the next look retries
-          throw e;
-        }
-        const applied = await this.#store.transaction((tx) =>
-          applyOutcome(tx, l.run.id, outcome, Date.now()),
-        );
-        if (!applied.applied) continue; // another launcher got there first
-        const state = applied.jobState;
-        now.push({ ...base, found: outcome.state === "COMPLETED" ? "completed" : "failed", state });
+        const collected = await collectFinished(this.#store, t, l);
+        if (!collected?.applied) continue; // nothing yet, or another launcher got there first
+        const found = collected.outcome.state === "COMPLETED" ? "completed" : "failed";
+        now.push({ ...base, found, state: collected.jobState });
         continue;
       }
       const applied = await this.#store.transaction((tx) =>

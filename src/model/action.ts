@@ -81,7 +81,7 @@
  * existing job whose inputs or parents changed gets a history row saying what changed.
  *
  * Reruns. A job run again returns its action again. FireWorks then adds its additions a second
- * time (reference/fireworks.md §5.1); ferry does not: a new job whose name already exists in the
+ * time (`LaunchPad.rerun_fw` in fireworks/core/launchpad.py); ferry does not: a new job whose name already exists in the
  * flow and was added by an earlier run of this same job is not added again (it keeps its
  * inputs and edges) and is reported as skipped. Any other existing name is an error.
  */

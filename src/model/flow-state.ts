@@ -1,7 +1,7 @@
 /**
  * A flow's state is derived from its jobs' states, never stored (so it can never disagree with
  * them — FireWorks caches `fw_states` in the workflow document and has to repair it:
- * reference/fireworks.md §2.2). It says what the flow is doing, or why it stopped:
+ * `Workflow.refresh` in fireworks/core/firework.py). It says what the flow is doing, or why it stopped:
  *
  *  1. ARCHIVED   every job is archived.
  *  2. COMPLETED  every live job is COMPLETED, except FAILED jobs whose children all run after

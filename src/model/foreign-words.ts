@@ -62,6 +62,17 @@ export const FOREIGN_COMMANDS: ReadonlyMap<string, string> = new Map([
   ["update_fws", "update --set"],
 ]);
 
+/**
+ * Words typed after a group (`ferry flows defuse`, `ferry jobs rerun`) with another name here;
+ * without them commander suggests the nearest spelling, which for `defuse` is `delete`. A
+ * top-level command typed after a group (`ferry jobs rerun`) is pointed to by itself.
+ */
+export const FOREIGN_SUBCOMMANDS: ReadonlyMap<string, string> = new Map([
+  ["flows defuse", "flows cancel (FireWorks' defuse_wflows; `ferry flows reignite` brings the flow back)"],
+  ["flows rerun", "rerun --flow <id>"],
+  ["flows fizzle", "detect-lost --fail, or flows cancel"],
+]);
+
 /** FireWorks options with another name here. */
 export const FOREIGN_OPTIONS: ReadonlyMap<string, string> = new Map([
   ["-lm", "--runs (FireWorks' launches mode: the query matches each job's current run)"],

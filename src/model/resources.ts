@@ -1,8 +1,8 @@
 /**
- * Neutral resources (PSI/J-like, reference/peers.md §A.2): what a job asks of a batch system,
+ * Neutral resources (after PSI/J's JobSpec/ResourceSpec): what a job asks of a batch system,
  * in words that mean the same on every scheduler. Each scheduler module maps them to its own
  * directives (schedulers/<name>/resources.ts); a key it cannot express is an error there, never a
- * silently dropped line (FireWorks' templates drop them: reference/fireworks.md §7.1).
+ * silently dropped line (FireWorks' templates drop them: fireworks/queue/queue_adapter.py `get_script_str`).
  */
 import { z } from "zod";
 

@@ -4,7 +4,7 @@
  * One table, used by every caller (store, engine, launcher, offline, CLI). A transition that
  * is not listed here is a bug, and `assertTransition` turns it into an error instead of a
  * silently inconsistent database (FireWorks derives states from launches and can end up with
- * a RUNNING firework whose launch is COMPLETED: reference/fireworks.md §2.2).
+ * a RUNNING firework whose launch is COMPLETED: `Workflow.refresh` in fireworks/core/firework.py).
  *
  *   WAITING → READY → RESERVED → STAGED → SUBMITTED → RUNNING → FINISHED → COMPLETED | FAILED
  *

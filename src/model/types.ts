@@ -40,7 +40,7 @@ export interface PyTask {
 
 export type Task = ShTask | JsTask | PyTask;
 
-/** Where a task-level rerun resumes (FireWorks `_recovery`, reference/fireworks.md §5.3). */
+/** Where a task-level rerun resumes (FireWorks' `spec._recovery`, set by `LaunchPad.rerun_fw` with `recover_launch`). */
 export interface Recovery {
   /** Index of the task to run first; earlier tasks are skipped. */
   startTask: number;

@@ -59,7 +59,7 @@ export function ferryCommand(worker: QueueWorker): string[] {
 
 /**
  * The pilot stops claiming new jobs this long before its walltime, so a job is not started
- * that cannot finish (FireWorks' rapidfire pilots have no such margin: reference/fireworks.md §8.15).
+ * that cannot finish (FireWorks' rapidfire pilots have no such margin: fireworks/core/rocket_launcher.py).
  */
 export function claimWindowSeconds(walltime: number | undefined): number | null {
   if (walltime === undefined) return null;

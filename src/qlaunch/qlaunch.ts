@@ -10,7 +10,7 @@
  *
  * Rapidfire keeps at most `maxQueued` pilots queued or running (counted with one status call per
  * round), submits pilots only for work that waits — not, like FireWorks, whenever one READY job
- * exists (reference/fireworks.md §7.5: simple mode over-submits) — and never sleeps 5 s after each
+ * exists (fireworks/queue/queue_launcher.py `rapidfire`: simple mode over-submits) — and never sleeps 5 s after each
  * submission.
  */
 import { hostname } from "node:os";

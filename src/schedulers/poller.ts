@@ -1,8 +1,7 @@
 /**
  * The polling driver: the status of all of a worker's jobs from ONE status command per cycle,
  * never faster than a minimum interval (sites ban rapid squeue loops: Snakemake-Profiles/slurm
- * #74, a site requiring ≥ 120 s between squeue calls in matlab-parallel-slurm-plugin #11;
- * reference/peers.md), with ONE accounting lookup per job that left the live queue, cached for
+ * #74, a site requiring ≥ 120 s between squeue calls in matlab-parallel-slurm-plugin #11), with ONE accounting lookup per job that left the live queue, cached for
  * good. It only reports what the scheduler says: the result file in the launch directory, not
  * the queue, decides whether a job succeeded (ARCHITECTURE.md, "The job bundle protocol").
  */

@@ -2,7 +2,7 @@
  * The scheduler contract. Each scheduler (slurm, pbs, sge, lsf, shell) is a pure module: it
  * builds commands and parses their output; the transport runs them. Nothing here touches a
  * process, a file or the database, so every function is tested from recorded real outputs
- * (qtoolkit's golden-file pattern, reference/jobflow-remote.md §11.3).
+ * (qtoolkit's golden-file pattern: its tests parse stored sbatch/squeue outputs).
  *
  * No `if (scheduler === "slurm")` outside schedulers/registry.ts.
  */

@@ -3,7 +3,6 @@ import { existsSync } from "node:fs";
 import { StoreError } from "../model/errors.ts";
 import type { DatabaseTarget } from "../model/types.ts";
 import { migrate } from "./migrate.ts";
-import { openPostgres } from "./postgres/client.ts";
 import type { Db } from "./sql.ts";
 import { openSqlite } from "./sqlite/client.ts";
 import { Store } from "./store.ts";
@@ -37,7 +36,11 @@ export async function openStore(
       { retryable: true },
     );
   }
-  const db: Db = target.kind === "sqlite" ? openSqlite(target.path) : openPostgres(target.url, target.schema);
+  // the PostgreSQL driver (pg: about 10 MB of peak RSS) is loaded only for a PostgreSQL target
+  const db: Db =
+    target.kind === "sqlite"
+      ? openSqlite(target.path)
+      : (await import("./postgres/client.ts")).openPostgres(target.url, target.schema);
   try {
     if (options.migrate !== false) {
       await migrate(db, target.kind === "postgres" && target.schema ? { schema: target.schema } : {});

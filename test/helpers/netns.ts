@@ -1,7 +1,7 @@
 /**
  * Commands in a network namespace with no network, sharing the host's filesystem: a firewalled
  * compute node that sees the shared disk but reaches no server, not even the host's loopback
- * (shared/reference/infra.md §6). `unshare -n` needs root (or CAP_SYS_ADMIN).
+ * (`unshare -n` gives a namespace with only a down loopback). `unshare -n` needs root (or CAP_SYS_ADMIN).
  */
 import { execFile, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";

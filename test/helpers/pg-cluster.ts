@@ -1,7 +1,7 @@
 /**
  * A throwaway PostgreSQL cluster of a test's own: initdb into a fresh directory, a server on a free
  * port of 127.0.0.1, and `stop()`/`start()` to make the database disappear and come back mid-run
- * (shared/reference/infra.md §4: about 0.7 s from nothing to ready). Needs root, because initdb
+ * (about 0.7 s from nothing to ready on the CI machine). Needs root, because initdb
  * and the server must run as the `postgres` user, and Debian's server binaries.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";

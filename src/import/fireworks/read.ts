@@ -3,7 +3,7 @@
  *
  *   fws: [{fw_id, name?, spec: {_tasks: [...], ...}}], links: {parent: [children]}, metadata: {}, name?
  *
- * or a single Firework (`spec:` at the top; reference/fireworks.md §8.12). FireWorks' own
+ * or a single Firework (`spec:` at the top, as `Firework.from_file` reads). FireWorks' own
  * loader (`Workflow.from_dict`) requires `metadata` beside `fws` and links that name exactly the
  * listed Fireworks; the ids are labels only (lpad reassigns them), and a scalar link value means
  * one child. Problems are ValidationError issues naming the file and the Firework.

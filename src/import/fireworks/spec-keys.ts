@@ -1,5 +1,5 @@
 /**
- * FireWorks' reserved spec keys (reference/fireworks.md §8.10, from fireworks/core/firework.py
+ * FireWorks' reserved spec keys (from fireworks/core/firework.py
  * and rocket.py): the ones ferry has an equivalent for become job fields; every other one is
  * reported by name, never dropped silently. The Python runtime applies the same table to
  * Fireworks that an FWAction adds (python/ferry_jobflow/fireworks/spec.py): keep them in step.

@@ -3,8 +3,8 @@
  * line is checked here: a line break would end the directive and run the rest of the value as a
  * shell command in the batch script, so control characters are refused outright. Keys a
  * scheduler cannot express are collected and thrown together as one ValidationError that names
- * each key and says what to do instead — never a dropped line (FireWorks' templates drop them,
- * reference/fireworks.md §7.1).
+ * each key and says what to do instead — never a dropped line (FireWorks' templates drop them:
+ * fireworks/queue/queue_adapter.py `get_script_str`).
  */
 import type { Issue } from "../../model/errors.ts";
 import { ValidationError } from "../../model/errors.ts";

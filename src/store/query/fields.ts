@@ -97,7 +97,8 @@ export const RUN_FIELDS: FieldMap = {
 
 /**
  * Field names FireWorks and jobflow-remote users type, and what they are called here
- * (reference/fireworks.md §3, §8.13).
+ * (FireWorks: `lpad` selectors in fireworks/scripts/lpad_run.py and the launches
+ * documents of fireworks/core/launchpad.py).
  */
 export const FOREIGN_NAMES: Readonly<Record<string, string>> = {
   spec: "inputs",

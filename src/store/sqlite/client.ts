@@ -2,8 +2,8 @@
  * SQLite through `node:sqlite` (built into Node ≥ 22.5, unflagged since 22.13).
  *
  * Why node:sqlite and not better-sqlite3: nothing to compile or download on a login node, no
- * native module tied to one Node ABI (better-sqlite3 13 segfaults when loaded by Node 20:
- * reference/infra.md §5), and it is fast enough — the store's hot paths are a handful of
+ * native module tied to one Node ABI (better-sqlite3 13 segfaults when loaded by Node 20,
+ * seen on this project's build machines), and it is fast enough — the store's hot paths are a handful of
  * prepared statements per job. WAL mode lets readers run beside the single writer; writers
  * take the lock up front (BEGIN IMMEDIATE) so two launchers never deadlock on a lock upgrade.
  *
