@@ -26,7 +26,7 @@ import type { FerryEvents } from "../model/events.ts";
 import type { Store } from "../store/store.ts";
 import { LocalTransport } from "../transport/local.ts";
 import { type AbandonedRun, AbandonedRuns } from "./abandoned.ts";
-import { runLocally } from "./local-run.ts";
+import { type RunControl, runLocally } from "./local-run.ts";
 import { releaseUnstarted } from "./unstarted.ts";
 
 export interface LaunchOptions {
@@ -48,6 +48,15 @@ export interface LaunchOptions {
   runId?: number;
   /** Only jobs of these flows (`ferry launch --flow`). */
   flowIds?: readonly number[];
+  /**
+   * Run tasks under this process (supervise.ts) rather than through one run.sh per job
+   * (default true; jobs with a preRun always go through run.sh).
+   */
+  supervise?: boolean;
+  /** The batch system's job id this launcher runs in (started.json's schedulerJobId). */
+  schedulerJobId?: string;
+  /** A "warning" event relays the scheduler's walltime warning (USR1/USR2) to running jobs. */
+  warnings?: EventTarget;
 }
 
 export interface LaunchSummary {
@@ -67,6 +76,14 @@ export interface LaunchSummary {
 
 /** How often abandoned runs are looked at again while a launcher waits for them. */
 const ABANDONED_CHECK_MS = 1000;
+
+interface Running {
+  promise: Promise<void>;
+  control?: RunControl;
+}
+
+/** run.sh's FERRY_KILL_GRACE: how long a stopped task has before SIGKILL. */
+const KILL_GRACE_MS = 10_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -137,7 +154,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     lost: 0,
     abandoned: [],
   };
-  const running = new Map<number, { promise: Promise<void>; pid?: number }>();
+  const running = new Map<number, Running>();
   const wake = new Wakeup();
   const notify = () => wake.notify();
   o.stop?.addEventListener("abort", notify, { once: true });
@@ -161,10 +178,8 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     await store.renewLeases(owner, now + leaseMs, now);
     const mine = await store.findRuns({ leaseOwner: owner, includeArchived: true });
     // a run cancelled or rerun meanwhile (from another shell or host) is stopped here
-    for (const r of mine.filter((x) => (x.state !== "RUNNING" || x.archived) && running.has(x.id))) {
-      const pid = running.get(r.id)?.pid;
-      if (pid !== undefined) await transport.signal(pid, "SIGTERM");
-    }
+    for (const r of mine.filter((x) => (x.state !== "RUNNING" || x.archived) && running.has(x.id)))
+      running.get(r.id)?.control?.stop();
     // a claim whose answer was lost (the connection dropped during its COMMIT) and was claimed
     // again: the first claim's runs are ours but never started — give them back
     if (!claiming) await releaseUnstarted(store, transport, mine, (id) => running.has(id) || claiming);
@@ -179,10 +194,14 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
   );
   beat.unref();
   const onAbort = () => {
-    for (const r of running.values()) if (r.pid !== undefined) void transport.signal(r.pid, "SIGTERM");
+    for (const r of running.values()) r.control?.stop();
     wake.notify();
   };
   o.abort?.addEventListener("abort", onAbort, { once: true });
+  const onWarning = () => {
+    for (const r of running.values()) r.control?.warn();
+  };
+  o.warnings?.addEventListener("warning", onWarning);
 
   const finish = async (claim: ClaimedRun, outcome: RunOutcome, started: number) => {
     const interrupted =
@@ -222,7 +241,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
 
   const start = (claim: ClaimedRun) => {
     const started = Date.now();
-    const entry: { promise: Promise<void>; pid?: number } = { promise: Promise.resolve() };
+    const entry: Running = { promise: Promise.resolve() };
     o.events.emit("run:started", {
       jobId: claim.job.id,
       runId: claim.runId,
@@ -235,9 +254,19 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       node: o.worker.node === "node" ? process.execPath : o.worker.node,
       python: o.worker.python,
       cacheDir,
-      onStart: (pid) => {
-        entry.pid = pid;
-        if (o.abort?.aborted) void transport.signal(pid, "SIGTERM");
+      ...(o.supervise === false
+        ? {}
+        : {
+            supervise: {
+              launcherPid: process.pid,
+              host: here,
+              schedulerJobId: o.schedulerJobId ?? "",
+              killGraceMs: KILL_GRACE_MS,
+            },
+          }),
+      onControl: (control) => {
+        entry.control = control;
+        if (o.abort?.aborted) control.stop();
       },
     })
       .then((outcome) => finish(claim, outcome, started))
@@ -324,6 +353,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
   } finally {
     clearInterval(beat);
     o.abort?.removeEventListener("abort", onAbort);
+    o.warnings?.removeEventListener("warning", onWarning);
     o.stop?.removeEventListener("abort", notify);
     await Promise.allSettled([...running.values()].map((r) => r.promise));
     o.events.emit("launcher:stop", {
