@@ -18,14 +18,14 @@
 import { join } from "node:path";
 import type { ResolvedProject, ResolvedWorker } from "../config/load.ts";
 import { type ClaimedRun, claimReserved, claimRuns, pendingWork } from "../engine/claim.ts";
-import { releaseInterrupted } from "../engine/interrupt.ts";
 import { newLeaseOwner } from "../engine/lifecycle/index.ts";
-import { applyOutcome, type RunOutcome } from "../engine/outcome.ts";
+import type { RunOutcome } from "../engine/outcome.ts";
 import { coerceError } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
 import type { Store } from "../store/store.ts";
 import { LocalTransport } from "../transport/local.ts";
 import { type AbandonedRun, AbandonedRuns } from "./abandoned.ts";
+import { type Committed, type Completion, commitCompletions, GroupCommit } from "./group-commit.ts";
 import { type RunControl, runLocally } from "./local-run.ts";
 import { releaseUnstarted } from "./unstarted.ts";
 
@@ -203,37 +203,31 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
   };
   o.warnings?.addEventListener("warning", onWarning);
 
+  // finished runs are written in group commits (group-commit.ts), each batch retried whole
+  const commits = new GroupCommit<Completion, Committed>((items) =>
+    withRetry(o.events, () => commitCompletions(store, items, Date.now()), undefined),
+  );
   const finish = async (claim: ClaimedRun, outcome: RunOutcome, started: number) => {
     const interrupted =
       o.abort?.aborted === true && outcome.state === "FAILED" && outcome.error?.signal === "TERM";
-    if (interrupted) {
-      await withRetry(
-        o.events,
-        () => store.transaction((tx) => releaseInterrupted(tx, claim.runId, outcome, Date.now())),
-        undefined,
-      );
-      summary.interrupted++;
-    } else {
-      const applied = await withRetry(
-        o.events,
-        () => store.transaction((tx) => applyOutcome(tx, claim.runId, outcome, Date.now())),
-        undefined,
-      );
-      if (!applied.applied) summary.stopped++;
-      else if (applied.jobState === "COMPLETED") summary.completed++;
+    const done = await commits.add({ claim, outcome, interrupted });
+    if (interrupted && done.applied) summary.interrupted++;
+    else {
+      if (!done.applied) summary.stopped++;
+      else if (done.jobState === "COMPLETED") summary.completed++;
       else summary.failed++;
       o.events.emit("run:collected", {
         jobId: claim.job.id,
         runId: claim.runId,
-        state: applied.jobState ?? outcome.state,
-        stale: !applied.applied,
+        state: done.jobState ?? outcome.state,
+        stale: !done.applied,
       });
     }
     o.events.emit("run:finished", {
       jobId: claim.job.id,
       runId: claim.runId,
       name: claim.job.name,
-      state: interrupted ? "INTERRUPTED" : outcome.state,
+      state: interrupted && done.applied ? "INTERRUPTED" : outcome.state,
       seconds: (Date.now() - started) / 1000,
       ...(outcome.error ? { error: outcome.error.message } : {}),
     });
