@@ -16,7 +16,7 @@ import type { ClaimedRun } from "../engine/claim.ts";
 import { releaseInterrupted } from "../engine/interrupt.ts";
 import { type Applied, applyOutcomes, type RunOutcome } from "../engine/outcome.ts";
 import type { JobState } from "../model/states.ts";
-import type { Store, StoreOps } from "../store/store.ts";
+import type { StoreOps } from "../store/store.ts";
 
 export interface Completion {
   claim: ClaimedRun;
@@ -42,42 +42,40 @@ async function replayed(tx: StoreOps, c: Completion): Promise<Committed | null> 
   return { applied: true, jobState: job?.state ?? null, replayed: true };
 }
 
-/** Apply a batch of completions in one transaction (retried whole by the caller). */
-export function commitCompletions(
-  store: Store,
+/** Apply a batch of completions inside the caller's transaction (retried whole by the caller). */
+export async function commitCompletions(
+  tx: StoreOps,
   items: readonly Completion[],
   now: number,
 ): Promise<Committed[]> {
-  return store.transaction(async (tx) => {
-    const out: Committed[] = new Array(items.length);
-    const plain: number[] = [];
-    for (const [i, c] of items.entries()) {
-      if (!c.interrupted) {
-        plain.push(i);
-        continue;
-      }
-      const released = await releaseInterrupted(tx, c.claim.runId, c.outcome, now);
-      out[i] = released
-        ? { applied: true, jobState: "READY", replayed: false }
-        : ((await replayed(tx, c)) ?? { applied: false, jobState: null, replayed: false });
+  const out: Committed[] = new Array(items.length);
+  const plain: number[] = [];
+  for (const [i, c] of items.entries()) {
+    if (!c.interrupted) {
+      plain.push(i);
+      continue;
     }
-    const applied: Applied[] = await applyOutcomes(
-      tx,
-      plain.map((i) => ({ runId: items[i]!.claim.runId, outcome: items[i]!.outcome })),
-      now,
-    );
-    for (const [k, i] of plain.entries()) {
-      const a = applied[k]!;
-      out[i] = a.applied
-        ? { applied: true, jobState: a.jobState, replayed: false }
-        : ((a.stale === "finished" ? await replayed(tx, items[i]!) : null) ?? {
-            applied: false,
-            jobState: null,
-            replayed: false,
-          });
-    }
-    return out;
-  });
+    const released = await releaseInterrupted(tx, c.claim.runId, c.outcome, now);
+    out[i] = released
+      ? { applied: true, jobState: "READY", replayed: false }
+      : ((await replayed(tx, c)) ?? { applied: false, jobState: null, replayed: false });
+  }
+  const applied: Applied[] = await applyOutcomes(
+    tx,
+    plain.map((i) => ({ runId: items[i]!.claim.runId, outcome: items[i]!.outcome })),
+    now,
+  );
+  for (const [k, i] of plain.entries()) {
+    const a = applied[k]!;
+    out[i] = a.applied
+      ? { applied: true, jobState: a.jobState, replayed: false }
+      : ((a.stale === "finished" ? await replayed(tx, items[i]!) : null) ?? {
+          applied: false,
+          jobState: null,
+          replayed: false,
+        });
+  }
+  return out;
 }
 
 /** Batches items given one at a time; `flush` gets up to `maxBatch` of them and answers each. */

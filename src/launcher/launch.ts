@@ -17,7 +17,15 @@
  */
 import { join } from "node:path";
 import type { ResolvedProject, ResolvedWorker } from "../config/load.ts";
-import { type ClaimedRun, claimReserved, claimRuns, pendingWork } from "../engine/claim.ts";
+import {
+  type ClaimedRun,
+  type ClaimRequest,
+  type ClaimResult,
+  claimReserved,
+  claimRuns,
+  claimRunsIn,
+  pendingWork,
+} from "../engine/claim.ts";
 import { newLeaseOwner } from "../engine/lifecycle/index.ts";
 import type { RunOutcome } from "../engine/outcome.ts";
 import { coerceError } from "../model/errors.ts";
@@ -172,7 +180,10 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
   };
   // runs left behind by an earlier launcher: collect finished ones, fail dead ones, watch live ones
   await checkAbandoned();
-  let claiming = false;
+  // lanes being claimed for right now (by the loop or inside a group commit), and how many claims
+  // are in flight: a claimed run not yet started is not "unstarted" while its claim is pending
+  let reservedLanes = 0;
+  let claimsInFlight = 0;
   const onBeat = async () => {
     const now = Date.now();
     await store.renewLeases(owner, now + leaseMs, now);
@@ -182,7 +193,8 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       running.get(r.id)?.control?.stop();
     // a claim whose answer was lost (the connection dropped during its COMMIT) and was claimed
     // again: the first claim's runs are ours but never started — give them back
-    if (!claiming) await releaseUnstarted(store, transport, mine, (id) => running.has(id) || claiming);
+    if (claimsInFlight === 0)
+      await releaseUnstarted(store, transport, mine, (id) => running.has(id) || claimsInFlight > 0);
   };
   const beat = setInterval(
     () => {
@@ -203,10 +215,57 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
   };
   o.warnings?.addEventListener("warning", onWarning);
 
-  // finished runs are written in group commits (group-commit.ts), each batch retried whole
-  const commits = new GroupCommit<Completion, Committed>((items) =>
-    withRetry(o.events, () => commitCompletions(store, items, Date.now()), undefined),
-  );
+  const isStopping = () =>
+    o.stop?.aborted === true ||
+    o.abort?.aborted === true ||
+    Date.now() >= deadline ||
+    summary.claimed >= limit;
+  /** How many jobs to claim now, counting `finishing` runs (still in `running`) as free lanes. */
+  const wanted = (finishing = 0) =>
+    isStopping()
+      ? 0
+      : Math.max(
+          0,
+          Math.min(concurrency - (running.size - finishing) - reservedLanes, limit - summary.claimed),
+        );
+  const claimRequest = (want: number): ClaimRequest => ({
+    worker,
+    limit: want,
+    to: "RUNNING",
+    mode: "pull",
+    leaseOwner: owner,
+    leaseMs,
+    host: here,
+    ...(o.flowIds ? { flowIds: o.flowIds } : {}),
+  });
+
+  // Finished runs are written in group commits (group-commit.ts), each batch retried whole, and
+  // the same transaction claims the jobs for the lanes they free: a chain's next link (released
+  // by this very commit) starts without a transaction of its own.
+  const commits = new GroupCommit<Completion, Committed>(async (items) => {
+    const { committed, got } = await withRetry(
+      o.events,
+      async () => {
+        const want = o.runId === undefined ? wanted(items.length) : 0;
+        reservedLanes += want;
+        claimsInFlight++;
+        try {
+          return await store.transaction(async (tx) => {
+            const now = Date.now();
+            const committed = await commitCompletions(tx, items, now);
+            const got = want > 0 ? await claimRunsIn(tx, claimRequest(want), now) : null;
+            return { committed, got };
+          });
+        } finally {
+          reservedLanes -= want;
+          claimsInFlight--;
+        }
+      },
+      undefined,
+    );
+    if (got) takeClaims(got);
+    return committed;
+  });
   const finish = async (claim: ClaimedRun, outcome: RunOutcome, started: number) => {
     const interrupted =
       o.abort?.aborted === true && outcome.state === "FAILED" && outcome.error?.signal === "TERM";
@@ -272,54 +331,50 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     running.set(claim.runId, entry);
   };
 
+  const takeClaims = (got: ClaimResult) => {
+    for (const f of got.failed) {
+      summary.failed++;
+      o.events.emit("run:finished", {
+        jobId: f.job.id,
+        runId: f.runId,
+        name: f.job.name,
+        state: "FAILED",
+        seconds: 0,
+        error: f.message,
+      });
+    }
+    summary.claimed += got.claimed.length + got.failed.length;
+    for (const c of got.claimed) {
+      o.events.emit("job:claimed", {
+        jobId: c.job.id,
+        runId: c.runId,
+        name: c.job.name,
+        worker: worker.name,
+      });
+      start(c);
+    }
+  };
+
   let idleMs = 50;
   try {
     for (;;) {
-      const stopping =
-        o.stop?.aborted || o.abort?.aborted || Date.now() >= deadline || summary.claimed >= limit;
-      if (!stopping && running.size < concurrency) {
-        const want = Math.min(concurrency - running.size, limit - summary.claimed);
-        claiming = true;
+      const stopping = isStopping();
+      const want = wanted();
+      if (want > 0) {
+        reservedLanes += want;
+        claimsInFlight++;
         const got = await withRetry(
           o.events,
           () =>
             o.runId !== undefined
               ? claimReserved(store, o.runId, { worker, leaseOwner: owner, leaseMs, host: here })
-              : claimRuns(store, {
-                  worker,
-                  limit: want,
-                  to: "RUNNING",
-                  mode: "pull",
-                  leaseOwner: owner,
-                  leaseMs,
-                  host: here,
-                  ...(o.flowIds ? { flowIds: o.flowIds } : {}),
-                }),
+              : claimRuns(store, claimRequest(want)),
           o.stop,
         ).finally(() => {
-          claiming = false;
+          reservedLanes -= want;
+          claimsInFlight--;
         });
-        for (const f of got.failed) {
-          summary.failed++;
-          o.events.emit("run:finished", {
-            jobId: f.job.id,
-            runId: f.runId,
-            name: f.job.name,
-            state: "FAILED",
-            seconds: 0,
-            error: f.message,
-          });
-        }
-        summary.claimed += got.claimed.length + got.failed.length;
-        for (const c of got.claimed) {
-          o.events.emit("job:claimed", {
-            jobId: c.job.id,
-            runId: c.runId,
-            name: c.job.name,
-            worker: worker.name,
-          });
-          start(c);
-        }
+        takeClaims(got);
         if (got.claimed.length > 0 || got.failed.length > 0) {
           idleMs = 50;
           continue;
