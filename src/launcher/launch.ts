@@ -184,6 +184,13 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
   // are in flight: a claimed run not yet started is not "unstarted" while its claim is pending
   let reservedLanes = 0;
   let claimsInFlight = 0;
+  // when a claim last found fewer READY jobs than it asked for: lanes left free then are polled
+  // for new work with backoff, not at every wakeup (the jobs this launcher's own completions
+  // release are claimed by the group commit that releases them)
+  let drainedAt = Number.NEGATIVE_INFINITY;
+  const noteClaim = (want: number, got: ClaimResult) => {
+    if (got.claimed.length + got.failed.length < want) drainedAt = Date.now();
+  };
   const onBeat = async () => {
     const now = Date.now();
     await store.renewLeases(owner, now + leaseMs, now);
@@ -253,7 +260,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
           return await store.transaction(async (tx) => {
             const now = Date.now();
             const committed = await commitCompletions(tx, items, now);
-            const got = want > 0 ? await claimRunsIn(tx, claimRequest(want), now) : null;
+            const got = want > 0 ? { want, result: await claimRunsIn(tx, claimRequest(want), now) } : null;
             return { committed, got };
           });
         } finally {
@@ -263,7 +270,10 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       },
       undefined,
     );
-    if (got) takeClaims(got);
+    if (got) {
+      noteClaim(got.want, got.result);
+      takeClaims(got.result);
+    }
     return committed;
   });
   const finish = async (claim: ClaimedRun, outcome: RunOutcome, started: number) => {
@@ -360,7 +370,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     for (;;) {
       const stopping = isStopping();
       const want = wanted();
-      if (want > 0) {
+      if (want > 0 && Date.now() - drainedAt >= idleMs) {
         reservedLanes += want;
         claimsInFlight++;
         const got = await withRetry(
@@ -374,6 +384,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
           reservedLanes -= want;
           claimsInFlight--;
         });
+        noteClaim(want, got);
         takeClaims(got);
         if (got.claimed.length > 0 || got.failed.length > 0) {
           idleMs = 50;
