@@ -90,8 +90,9 @@ for (const d of dialects()) {
       const counted = flakyStore(p.store, new Set());
       const s = await launchOn(counted.store, p);
       assert.equal(s.completed, 20);
-      // before group commits: a claim and a completion per link (40 or more)
-      assert.ok(counted.calls() <= 20 + 3, `${counted.calls()} transactions for 20 links`);
+      // before group commits: a claim and a completion per link (40 or more); now one per link,
+      // plus the few idle polls of the lane the chain leaves free (more on a loaded machine)
+      assert.ok(counted.calls() < 30, `${counted.calls()} transactions for 20 links`);
     });
 
     test("COMMIT answers lost: every job runs once, completes once, and is counted as completed", async () => {

@@ -36,6 +36,8 @@ export interface LaunchRequest {
   warnings?: EventTarget;
   /** Supervise tasks in the launcher process (default) or through one run.sh per job. */
   supervise?: boolean;
+  /** Fork supervised tasks from a small helper shell (default) or from the launcher itself. */
+  spawner?: boolean;
 }
 
 /** Whole and positive, or a usage error naming the option. */
@@ -85,6 +87,7 @@ export async function launchJobs(ctx: ApiContext, o: LaunchRequest = {}): Promis
     ...(o.schedulerJobId !== undefined ? { schedulerJobId: o.schedulerJobId } : {}),
     ...(o.warnings ? { warnings: o.warnings } : {}),
     ...(o.supervise !== undefined ? { supervise: o.supervise } : {}),
+    ...(o.spawner !== undefined ? { spawner: o.spawner } : {}),
   });
 }
 

@@ -35,6 +35,8 @@ import { LocalTransport } from "../transport/local.ts";
 import { type AbandonedRun, AbandonedRuns } from "./abandoned.ts";
 import { type Committed, type Completion, commitCompletions, GroupCommit } from "./group-commit.ts";
 import { type RunControl, runLocally } from "./local-run.ts";
+import { TaskSpawner } from "./spawner.ts";
+import { TASK_SHELL } from "./supervise.ts";
 import { releaseUnstarted } from "./unstarted.ts";
 
 export interface LaunchOptions {
@@ -61,6 +63,8 @@ export interface LaunchOptions {
    * (default true; jobs with a preRun always go through run.sh).
    */
   supervise?: boolean;
+  /** Fork supervised tasks from a small `sh` (spawner.ts, default true) or from this process. */
+  spawner?: boolean;
   /** The batch system's job id this launcher runs in (started.json's schedulerJobId). */
   schedulerJobId?: string;
   /** A "warning" event relays the scheduler's walltime warning (USR1/USR2) to running jobs. */
@@ -163,6 +167,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     abandoned: [],
   };
   const running = new Map<number, Running>();
+  const spawner = o.supervise === false || o.spawner === false ? null : TaskSpawner.start(TASK_SHELL);
   const wake = new Wakeup();
   const notify = () => wake.notify();
   o.stop?.addEventListener("abort", notify, { once: true });
@@ -325,6 +330,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
               host: here,
               schedulerJobId: o.schedulerJobId ?? "",
               killGraceMs: KILL_GRACE_MS,
+              spawner,
             },
           }),
       onControl: (control) => {
@@ -416,6 +422,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     o.warnings?.removeEventListener("warning", onWarning);
     o.stop?.removeEventListener("abort", notify);
     await Promise.allSettled([...running.values()].map((r) => r.promise));
+    spawner?.close();
     o.events.emit("launcher:stop", {
       completed: summary.completed,
       failed: summary.failed,

@@ -15,6 +15,7 @@ import type { ClaimedRun } from "../engine/claim.ts";
 import { outcomeFromBundle, type RunOutcome } from "../engine/outcome.ts";
 import { errorMessage } from "../model/errors.ts";
 import type { Transport } from "../transport/types.ts";
+import type { TaskSpawner } from "./spawner.ts";
 import { cleanWord, SupervisedRun } from "./supervise.ts";
 
 export interface LocalRunOptions {
@@ -29,7 +30,13 @@ export interface LocalRunOptions {
    * Supervise the tasks in this process (supervise.ts) instead of through run.sh; not used when
    * a preRun is set (its shell lines shape the environment of the tasks that follow them).
    */
-  supervise?: { launcherPid: number; host: string; schedulerJobId: string; killGraceMs: number };
+  supervise?: {
+    launcherPid: number;
+    host: string;
+    schedulerJobId: string;
+    killGraceMs: number;
+    spawner?: TaskSpawner | null;
+  };
   /** Receives the handle that stops the run (TERM, recorded) and relays a walltime warning. */
   onControl?: (control: RunControl) => void;
 }
@@ -137,6 +144,7 @@ async function supervised(
     node: options.node,
     python: options.python,
     killGraceMs: o.killGraceMs,
+    spawner: o.spawner ?? null,
     ...(options.onStart ? { onStart: options.onStart } : {}),
   });
   options.onControl?.({ stop: () => run.signal("TERM"), warn: () => run.warn() });

@@ -25,22 +25,26 @@ import { pyFileInBundle } from "../bundle/layout.ts";
 import type { Started, WrapperResult } from "../bundle/protocol-files.ts";
 import type { ClaimedRun } from "../engine/claim.ts";
 import type { Task } from "../model/types.ts";
+import type { TaskSpawner } from "./spawner.ts";
 
 /**
- * The task shell: $1 launcher pid, $2 launch dir, $3 run, $4 job, $5 flow, $6 job name, $7 node,
+ * The task shell: $1 the id its `exit <id> <code>` line on fd 3 carries for the spawner
+ * (spawner.ts; "-": started by Node, no line), then $1 launcher pid, $2 launch dir, $3 run, $4 job, $5 flow, $6 job name, $7 node,
  * $8 python, $9 task index, $10 run start (epoch s), $11 how many task env words follow, the
  * words (NAME=value), then the task: `sh <command>`, `js`, or `py <runner arguments>`.
  * $0 is run.sh's path: detect-lost and `rerun --force` know a live run by it. A TERM/INT/HUP/XCPU
  * sent to the task shell (`rerun --force` signals started.json's pid) stops the task's process
  * group, as run.sh's trap does, and is written to tasks/<i>/signal for the launcher.
  */
-const TASK_SHELL = `trap '' USR1 USR2
+export const TASK_SHELL = `trap '' USR1 USR2
 ferry_sig=
 ferry_on_signal() { if [ -z "$ferry_sig" ]; then ferry_sig=$1; kill -TERM 0 2>/dev/null; fi; }
 trap 'ferry_on_signal TERM' TERM
 trap 'ferry_on_signal INT' INT
 trap 'ferry_on_signal HUP' HUP
 trap 'ferry_on_signal XCPU' XCPU
+ferry_report=$1
+shift
 ferry_launcher=$1
 FERRY_LAUNCH_DIR=$2 FERRY_RUN_ID=$3 FERRY_JOB_ID=$4 FERRY_FLOW_ID=$5 FERRY_JOB_NAME=$6
 FERRY_NODE=\${FERRY_NODE:-$7} FERRY_PYTHON=\${FERRY_PYTHON:-$8} FERRY_TASK=$9
@@ -64,14 +68,18 @@ ferry_task() {
   exit 127
 }
 # in the background and waited for, as run.sh does: a trapped signal interrupts only wait
-ferry_task "$@" &
+ferry_task "$@" 3>&- &
 ferry_pid=$!
 wait "$ferry_pid"; ferry_rc=$?
 while kill -0 "$ferry_pid" 2>/dev/null; do wait "$ferry_pid"; ferry_rc=$?; done
 if kill -0 "$ferry_launcher" 2>/dev/null; then
   if [ -n "$ferry_sig" ]; then printf '%s\\n' "$ferry_sig" >"$T/signal"; fi
-  exit "$ferry_rc"
+  [ "$ferry_report" = - ] && exit "$ferry_rc"
+  trap '' PIPE
+  printf 'exit %s %s\\n' "$ferry_report" "$ferry_rc" >&3 2>/dev/null && exit "$ferry_rc"
 fi
+[ "$ferry_report" = - ] || exec 3>&-
+trap - PIPE
 FERRY_RESUME_TASK=$FERRY_TASK FERRY_RESUME_RC=$ferry_rc FERRY_RESUME_STARTED=$ferry_started FERRY_RESUME_SIGNAL=$ferry_sig
 export FERRY_RESUME_TASK FERRY_RESUME_RC FERRY_RESUME_STARTED FERRY_RESUME_SIGNAL
 exec sh "$F/run.sh" >>"$F/scheduler.out" 2>>"$F/scheduler.err"
@@ -91,6 +99,8 @@ export interface SuperviseOptions {
   killGraceMs: number;
   /** Called with each task's process group (its task shell's pid) once it started. */
   onStart?: (pid: number) => void;
+  /** Fork task shells from this small process rather than from the launcher (spawner.ts). */
+  spawner?: TaskSpawner | null;
 }
 
 function taskWords(task: Task, index: number): string[] {
@@ -234,31 +244,36 @@ export class SupervisedRun {
     const { job, runId, launchDir } = this.#claim;
     const t = this.#paths.task(i);
     const env = taskEnv(task);
+    const args = (report: string) => [
+      this.#paths.script,
+      report,
+      String(this.#o.launcherPid),
+      launchDir,
+      String(runId),
+      String(job.id),
+      String(job.flowId),
+      job.name,
+      this.#o.node,
+      this.#o.python,
+      String(i),
+      String(startedAt),
+      String(env.length),
+      ...env,
+      ...taskWords(task, i),
+    ];
+    const spawner = this.#o.spawner;
+    if (spawner?.alive)
+      return spawner.run(args, { stdout: t.stdout, stderr: t.stderr, cwd: launchDir }, (pid) =>
+        this.#started(runId, startedAt, pid),
+      );
     const out = openSync(t.stdout, "w");
     const err = openSync(t.stderr, "w");
     return new Promise<number>((resolve) => {
-      const child = spawn(
-        "sh",
-        [
-          "-c",
-          TASK_SHELL,
-          this.#paths.script,
-          String(this.#o.launcherPid),
-          launchDir,
-          String(runId),
-          String(job.id),
-          String(job.flowId),
-          job.name,
-          this.#o.node,
-          this.#o.python,
-          String(i),
-          String(startedAt),
-          String(env.length),
-          ...env,
-          ...taskWords(task, i),
-        ],
-        { detached: true, stdio: ["ignore", out, err], cwd: launchDir },
-      );
+      const child = spawn("sh", ["-c", TASK_SHELL, ...args("-")], {
+        detached: true,
+        stdio: ["ignore", out, err],
+        cwd: launchDir,
+      });
       let open = true;
       const closeFiles = () => {
         if (!open) return;
@@ -272,19 +287,20 @@ export class SupervisedRun {
         writeFileSync(t.stderr, `ferry: cannot start sh: ${e.message}\n`, { flag: "a" });
         resolve(127);
       });
-      child.on("spawn", () => {
-        const pid = child.pid!;
-        this.#pgid = pid;
-        this.started = { at: startedAt, host: this.#o.host, pid, schedulerJobId: this.#o.schedulerJobId };
-        // the pid of the running task's group: what detect-lost and a relaunch look for
-        put(this.#paths.started, JSON.stringify({ runId, ...this.started }));
-        this.#o.onStart?.(pid);
-        if (this.#signal !== null) this.signal();
-      });
+      child.on("spawn", () => this.#started(runId, startedAt, child.pid!));
       child.on("exit", (code, signal) => {
         closeFiles();
         resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 15) : 15));
       });
     });
+  }
+
+  #started(runId: number, startedAt: number, pid: number): void {
+    this.#pgid = pid;
+    this.started = { at: startedAt, host: this.#o.host, pid, schedulerJobId: this.#o.schedulerJobId };
+    // the pid of the running task's group: what detect-lost and a relaunch look for
+    put(this.#paths.started, JSON.stringify({ runId, ...this.started }));
+    this.#o.onStart?.(pid);
+    if (this.#signal !== null) this.signal();
   }
 }

@@ -72,7 +72,9 @@ export async function launch(ctx: CliContext, o: LaunchFlags): Promise<number> {
       abort: abort.signal,
       schedulerJobId,
       warnings,
+      // benchmark switches (bench/dispatch.ts): one run.sh per job, or fork from the launcher
       ...(env.FERRY_LAUNCH_WRAPPER === "1" ? { supervise: false } : {}),
+      ...(env.FERRY_LAUNCH_SPAWNER === "0" ? { spawner: false } : {}),
     });
   } finally {
     progress.stop();
