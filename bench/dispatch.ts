@@ -2,7 +2,7 @@
  * Dispatch benchmark: no-op `sh` jobs through `ferry launch`, beside the cost of spawning the
  * same command bare, measured in the same run on the same machine, with the machine's load.
  *
- *   npm run bench:dispatch -- [--jobs 500] [--concurrency 1,2] [--chain 50] [--rounds 1]
+ *   npm run bench:dispatch -- [--jobs 500] [--concurrency 1,2] [--chain 50] [--rounds 3]
  *                             [--postgres postgres://…|""] [--strace]
  *
  * Rows, per database and lane count:
@@ -31,7 +31,7 @@ const { values } = parseArgs({
     jobs: { type: "string", default: "500" },
     concurrency: { type: "string", default: "1,2" },
     chain: { type: "string", default: "50" },
-    rounds: { type: "string", default: "1" },
+    rounds: { type: "string", default: "3" },
     postgres: { type: "string", default: process.env.FERRY_TEST_PG_URL ?? "" },
     strace: { type: "boolean", default: false },
     dir: { type: "string", default: join(process.cwd(), DEFAULT_BENCH_DIR) },
@@ -43,7 +43,20 @@ const ROUNDS = Math.max(1, Number(values.rounds));
 const CONCURRENCY = values.concurrency.split(",").map(Number);
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 
-type Mode = "supervised" | "run.sh";
+type Mode = "supervised" | "supervised, forked by the launcher" | "run.sh";
+
+const MODE_ENV: Record<Mode, Record<string, string>> = {
+  supervised: {},
+  "supervised, forked by the launcher": { FERRY_LAUNCH_SPAWNER: "0" },
+  "run.sh": { FERRY_LAUNCH_WRAPPER: "1" },
+};
+
+/** CPU ms used so far by this process and every descendant it reaped (/proc/self/stat). */
+function cpuMs(): number {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+  const ticks = fields.slice(11, 15).reduce((a, f) => a + Number(f), 0); // utime stime cutime cstime
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
 
 function flowFile(n: number, chain: boolean): string {
   const jobs = Array.from(
@@ -61,21 +74,22 @@ function run(argv: string[], cwd: string, env: NodeJS.ProcessEnv): void {
 function ferryRun(
   n: number,
   o: { concurrency: number; database: string; mode: Mode; chain?: boolean; strace?: string },
-): number {
+): { wall: number; cpu: number } {
   mkdirSync(values.dir, { recursive: true });
   const dir = mkdtempSync(join(values.dir, "ferry-bench-"));
   try {
     writeFileSync(join(dir, "ferry.yaml"), `${o.database}workers:\n  local: {mode: pull, workDir: runs}\n`);
     writeFileSync(join(dir, "flow.yaml"), flowFile(n, o.chain === true));
-    const env = { ...process.env, ...(o.mode === "run.sh" ? { FERRY_LAUNCH_WRAPPER: "1" } : {}) };
+    const env = { ...process.env, ...MODE_ENV[o.mode] };
     run([process.execPath, MAIN, "add", "flow.yaml"], dir, env);
     const launch = [process.execPath, MAIN, "launch", "--quiet", "--concurrency", String(o.concurrency)];
     const argv = o.strace
       ? ["strace", "-f", "-qq", "-e", "trace=exit_group", "-o", o.strace, ...launch]
       : launch;
+    const c0 = cpuMs();
     const t0 = performance.now();
     run(argv, dir, env);
-    return performance.now() - t0;
+    return { wall: performance.now() - t0, cpu: cpuMs() - c0 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -95,25 +109,8 @@ function processesPerJob(n: number, database: string, mode: Mode): string {
   return ((count(n + 1) - count(1)) / n).toFixed(1);
 }
 
-const rows: string[][] = [];
 const fmt = (ms: number, n: number) => (ms / n).toFixed(2);
-/** Median over the rounds, each on a fresh database (a throwaway schema on PostgreSQL). */
-async function best(db: Database, f: (yaml: string) => number): Promise<number> {
-  const xs: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const d = db.yaml();
-    try {
-      xs.push(f(d.text));
-    } finally {
-      await d.drop();
-    }
-  }
-  return median(xs);
-}
 
-console.log(
-  `dispatch benchmark: ${N} no-op sh jobs, chain of ${CHAIN}; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}); Node ${process.version}; load average before ${machineLoad()}; median of ${ROUNDS} round(s); projects in ${values.dir}`,
-);
 interface Database {
   name: string;
   yaml: () => { text: string; drop: () => Promise<void> };
@@ -131,34 +128,69 @@ if (values.postgres) {
     },
   });
 }
-const modes: Mode[] = ["supervised", "run.sh"];
+
+/** One ferry launch on a fresh database (a throwaway schema on PostgreSQL). */
+async function once(db: Database, n: number, o: { concurrency: number; mode: Mode; chain?: boolean }) {
+  const d = db.yaml();
+  try {
+    return ferryRun(n, { ...o, database: d.text });
+  } finally {
+    await d.drop();
+  }
+}
+
+/** Bare spawns, timed with the CPU they and this process used. */
+async function bare(concurrency: number): Promise<{ wall: number; cpu: number }> {
+  const c0 = cpuMs();
+  const wall = await bareSpawn(N, concurrency);
+  return { wall, cpu: cpuMs() - c0 };
+}
+
+console.log(
+  `dispatch benchmark: ${N} no-op sh jobs, chain of ${CHAIN}; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}); Node ${process.version}; load average before ${machineLoad()}; median of ${ROUNDS} round(s), every round runs each row once in turn; projects in ${values.dir}`,
+);
+const modes: Mode[] = ["supervised", "supervised, forked by the launcher", "run.sh"];
+const rows: string[][] = [];
 for (const db of databases) {
   for (const c of CONCURRENCY) {
-    const b = await bareSpawn(N, c);
-    rows.push([`bare spawn (sh -c true)`, "-", String(c), (N / (b / 1000)).toFixed(0), fmt(b, N), "1.00"]);
-    for (const mode of modes) {
-      const ms = await best(db, (database) => ferryRun(N, { concurrency: c, database, mode }));
+    const samples = new Map<string, { wall: number[]; cpu: number[] }>();
+    const keep = (k: string, x: { wall: number; cpu: number }) => {
+      const s = samples.get(k) ?? { wall: [], cpu: [] };
+      s.wall.push(x.wall);
+      s.cpu.push(x.cpu);
+      samples.set(k, s);
+    };
+    for (let r = 0; r < ROUNDS; r++) {
+      keep("bare", await bare(c));
+      for (const mode of modes) keep(mode, await once(db, N, { concurrency: c, mode }));
+    }
+    const b = median(samples.get("bare")!.wall);
+    for (const [k, s] of samples) {
+      const wall = median(s.wall);
       rows.push([
-        `ferry launch, ${mode}`,
-        db.name,
+        k === "bare" ? "bare spawn (sh -c true)" : `ferry launch, ${k}`,
+        k === "bare" ? "-" : db.name,
         String(c),
-        (N / (ms / 1000)).toFixed(0),
-        fmt(ms, N),
-        (b / ms).toFixed(2),
+        (N / (wall / 1000)).toFixed(0),
+        fmt(wall, N),
+        (b / wall).toFixed(2),
+        fmt(median(s.cpu), N),
       ]);
     }
   }
 }
-printTable(["independent jobs", "database", "lanes", "jobs/s", "ms/job", "× bare"], rows);
+printTable(["independent jobs", "database", "lanes", "jobs/s", "ms/job", "× bare", "CPU ms/job"], rows);
 
 const chainRows: string[][] = [];
 for (const db of databases) {
   for (const mode of modes) {
-    const one = (n: number) =>
-      best(db, (database) => ferryRun(n, { concurrency: 1, database, mode, chain: true }));
-    const t1 = await one(1);
-    const tn = await one(CHAIN);
-    chainRows.push([`chain, ${mode}`, db.name, String(CHAIN), ((tn - t1) / (CHAIN - 1)).toFixed(2)]);
+    const marginal: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const t1 = (await once(db, 1, { concurrency: 1, mode, chain: true })).wall;
+      const tn = (await once(db, CHAIN, { concurrency: 1, mode, chain: true })).wall;
+      marginal.push((tn - t1) / (CHAIN - 1));
+    }
+    chainRows.push([`chain, ${mode}`, db.name, String(CHAIN), median(marginal).toFixed(2)]);
   }
 }
 console.log("");
