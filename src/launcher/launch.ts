@@ -35,6 +35,7 @@ import { LocalTransport } from "../transport/local.ts";
 import { type AbandonedRun, AbandonedRuns } from "./abandoned.ts";
 import { type Committed, type Completion, commitCompletions, GroupCommit } from "./group-commit.ts";
 import { type RunControl, runLocally } from "./local-run.ts";
+import { Wakeup, withRetry } from "./loop-kit.ts";
 import { TaskSpawner } from "./spawner.ts";
 import { TASK_SHELL } from "./supervise.ts";
 import { releaseUnstarted } from "./unstarted.ts";
@@ -97,48 +98,6 @@ interface Running {
 /** run.sh's FERRY_KILL_GRACE: how long a stopped task has before SIGKILL. */
 const KILL_GRACE_MS = 10_000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A sleep that a finished job, a stop or an abort cuts short. */
-class Wakeup {
-  #resolve: (() => void) | undefined;
-  wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#resolve = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#resolve = done;
-    });
-  }
-  notify(): void {
-    this.#resolve?.();
-  }
-}
-
-/** Retry a database step with backoff: the database may be briefly away (restart, lock). */
-async function withRetry<T>(
-  events: FerryEvents,
-  fn: () => Promise<T>,
-  give: AbortSignal | undefined,
-  attempts = Number.POSITIVE_INFINITY,
-): Promise<T> {
-  let delay = 200;
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (e) {
-      const error = coerceError(e);
-      if (i >= attempts || !(error as { retryable?: boolean }).retryable || give?.aborted) throw error;
-      events.emit("launcher:error", { error, retryInMs: delay });
-      await sleep(delay);
-      delay = Math.min(delay * 2, 10_000);
-    }
-  }
-}
-
 export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSummary> {
   if (o.worker.mode !== "pull") {
     throw new Error(`worker "${o.worker.name}" is a ${o.worker.mode} worker; ferry launch runs pull workers`);
@@ -167,7 +126,9 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     abandoned: [],
   };
   const running = new Map<number, Running>();
-  const spawner = o.supervise === false || o.spawner === false ? null : TaskSpawner.start(TASK_SHELL);
+  // started with the first task, closed when the launcher ends (launch's finally)
+  let spawner: TaskSpawner | null | undefined;
+  let closing = false;
   const wake = new Wakeup();
   const notify = () => wake.notify();
   o.stop?.addEventListener("abort", notify, { once: true });
@@ -228,6 +189,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
   o.warnings?.addEventListener("warning", onWarning);
 
   const isStopping = () =>
+    closing ||
     o.stop?.aborted === true ||
     o.abort?.aborted === true ||
     Date.now() >= deadline ||
@@ -309,6 +271,8 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
 
   const start = (claim: ClaimedRun) => {
     const started = Date.now();
+    if (spawner === undefined)
+      spawner = o.supervise === false || o.spawner === false ? null : TaskSpawner.start(TASK_SHELL);
     const entry: Running = { promise: Promise.resolve() };
     o.events.emit("run:started", {
       jobId: claim.job.id,
@@ -417,6 +381,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       idleMs = Math.min(idleMs * 2, o.maxPollMs ?? 1000);
     }
   } finally {
+    closing = true;
     clearInterval(beat);
     o.abort?.removeEventListener("abort", onAbort);
     o.warnings?.removeEventListener("warning", onWarning);
