@@ -69,20 +69,26 @@ describe("tasks supervised by the launcher", () => {
     );
   });
 
-  test("a task killed by a signal fails its run with 128+signal; the job's other tasks do not run", async () => {
-    await using p = await testProject(sqlite);
-    const ids = await p.add(
-      `name: k\njobs:\n  - name: killed\n    tasks:\n      - {sh: 'kill -KILL $$'}\n      - {sh: 'touch never'}\n`,
-    );
-    const s = await p.launch();
-    assert.equal(s.failed, 1);
-    const job = await p.job(ids.killed!);
-    assert.equal(job.state, "FAILED");
-    const run = (await p.store.runsOfJobs([job.id]))[0]!;
-    assert.equal(run.exitCode, 137);
-    assert.equal(run.error?.task, 0);
-    assert.equal(existsSync(join(run.launchDir!, "never")), false);
-  });
+  for (const spawner of [true, false]) {
+    test(`a task killed by a signal fails its run with 128+signal; the job's other tasks do not run (${spawner ? "spawner" : "forked by the launcher"})`, async () => {
+      await using p = await testProject(sqlite);
+      const ids = await p.add(
+        `name: k\njobs:\n  - name: killed\n    tasks:\n      - {sh: 'kill -KILL $$'}\n      - {sh: 'touch never'}\n  - {name: shell, sh: 'kill -KILL $PPID; sleep 1'}\n`,
+      );
+      const s = await p.launch({ spawner });
+      assert.equal(s.failed, 2);
+      const job = await p.job(ids.killed!);
+      assert.equal(job.state, "FAILED");
+      const run = (await p.store.runsOfJobs([job.id]))[0]!;
+      assert.equal(run.exitCode, 137);
+      assert.equal(run.error?.task, 0);
+      assert.equal(existsSync(join(run.launchDir!, "never")), false);
+      // the task shell itself killed, with no word to the launcher: found gone, reaped, failed
+      const shell = (await p.store.runsOfJobs([ids.shell!]))[0]!;
+      assert.equal(shell.state, "FAILED");
+      assert.equal(shell.exitCode, 137);
+    });
+  }
 
   test("interrupting: the task's whole process group gets TERM, the run says so, the job goes back to READY", async () => {
     await using p = await testProject(sqlite);
