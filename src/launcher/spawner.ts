@@ -121,6 +121,8 @@ export class TaskSpawner {
         const p = this.#pending.get(x);
         if (!p || p.code !== undefined) continue;
         p.code = y;
+        // the task ended: answer now; the reaping (one more round trip) needs no waiting for
+        p.onExit(y);
         if (p.pid !== undefined) this.#reap(p.pid);
       } else if (what === "reaped") {
         const id = this.#byPid.get(x);
@@ -128,7 +130,7 @@ export class TaskSpawner {
         if (!p || id === undefined) continue;
         this.#byPid.delete(x);
         this.#pending.delete(id);
-        p.onExit(p.code ?? y);
+        if (p.code === undefined) p.onExit(y);
       }
     }
   }
@@ -145,7 +147,7 @@ export class TaskSpawner {
       for (const [id, p] of this.#pending)
         if (p.pid === undefined || !localProcessAlive(p.pid)) {
           this.#pending.delete(id);
-          p.onExit(p.code ?? 137);
+          if (p.code === undefined) p.onExit(137);
         }
     }
   }
