@@ -30,6 +30,14 @@ export interface LaunchRequest {
   stop?: AbortSignal;
   /** Interrupt running jobs (they go back to READY; the interrupted run is kept). */
   abort?: AbortSignal;
+  /** The batch system's job id this launch runs in (recorded in each run's started.json). */
+  schedulerJobId?: string;
+  /** A "warning" event tells running jobs that the walltime ends soon (the scheduler's USR1). */
+  warnings?: EventTarget;
+  /** Supervise tasks in the launcher process (default) or through one run.sh per job. */
+  supervise?: boolean;
+  /** Fork supervised tasks from a small helper shell (default) or from the launcher itself. */
+  spawner?: boolean;
 }
 
 /** Whole and positive, or a usage error naming the option. */
@@ -76,6 +84,10 @@ export async function launchJobs(ctx: ApiContext, o: LaunchRequest = {}): Promis
     ...(flowIds ? { flowIds } : {}),
     ...(o.stop ? { stop: o.stop } : {}),
     ...(o.abort ? { abort: o.abort } : {}),
+    ...(o.schedulerJobId !== undefined ? { schedulerJobId: o.schedulerJobId } : {}),
+    ...(o.warnings ? { warnings: o.warnings } : {}),
+    ...(o.supervise !== undefined ? { supervise: o.supervise } : {}),
+    ...(o.spawner !== undefined ? { spawner: o.spawner } : {}),
   });
 }
 

@@ -111,7 +111,13 @@ export FERRY_LAUNCH_DIR FERRY_RUN_ID FERRY_JOB_ID FERRY_FLOW_ID FERRY_JOB_NAME F
 F="$FERRY_LAUNCH_DIR/_ferry"
 export FERRY_INPUTS="$F/inputs.json"
 
-ferry_now() { date +%s; }
+# the clock without a fork per reading: one \`date +%s\` at the start, then whole seconds of
+# /proc/uptime (a builtin read) added to it; \`date\` where /proc is missing
+ferry_up() { ferry_u=; { read -r ferry_u ferry_x </proc/uptime; } 2>/dev/null; ferry_u=\${ferry_u%%.*}; case $ferry_u in ''|*[!0-9]*) ferry_u= ;; esac; }
+ferry_now() {
+  ferry_up
+  if [ -n "$ferry_u" ] && [ -n "$FERRY_UP0" ]; then ferry_t=$((FERRY_T0 + ferry_u - FERRY_UP0)); else ferry_t=$(date +%s); fi
+}
 ferry_put() { printf '%s\\n' "$2" >"$F/.$1.$$.tmp" && mv -f "$F/.$1.$$.tmp" "$F/$1"; }
 ferry_tree() {
   ps -A -o pid= -o ppid= 2>/dev/null | awk -v r="$1" '{ k[$2] = k[$2] " " $1 }
@@ -140,10 +146,23 @@ trap 'ferry_on_signal TERM' TERM
 trap 'ferry_on_signal INT' INT
 trap 'ferry_on_signal HUP' HUP
 trap 'ferry_on_signal XCPU' XCPU
-trap 'ferry_put warning "$(ferry_now)"' USR1 USR2
+trap 'ferry_now; ferry_put warning "$ferry_t"' USR1 USR2
 
 # every fork costs a millisecond or two: read the host name with a builtin, check words with case
-FERRY_STARTED=$(ferry_now)
+ferry_up; FERRY_UP0=$ferry_u; FERRY_T0=$(date +%s)
+FERRY_STARTED=$FERRY_T0
+# Resuming after task FERRY_RESUME_TASK ended with FERRY_RESUME_RC: what a launcher's task
+# process does when the launcher that supervised it is gone (src/launcher/supervise.ts). Only
+# whole numbers in range and known signal names are taken; the task does not see them.
+FERRY_RESUME=
+case \${FERRY_RESUME_TASK-}:\${FERRY_RESUME_RC-}:\${FERRY_RESUME_STARTED-} in
+  :*|*::*|*:|*[!0-9:]*) ;;
+  *) if [ "$FERRY_RESUME_TASK" -ge "$FERRY_START_TASK" ] && [ "$FERRY_RESUME_TASK" -lt "$FERRY_TASK_COUNT" ] && [ "$FERRY_RESUME_RC" -le 255 ]; then
+       FERRY_RESUME=$FERRY_RESUME_TASK; FERRY_RESUME_EXIT=$FERRY_RESUME_RC; FERRY_STARTED=$FERRY_RESUME_STARTED
+       case \${FERRY_RESUME_SIGNAL-} in TERM|INT|HUP|XCPU) FERRY_SIGNAL=$FERRY_RESUME_SIGNAL ;; esac
+     fi ;;
+esac
+unset FERRY_RESUME_TASK FERRY_RESUME_RC FERRY_RESUME_STARTED FERRY_RESUME_SIGNAL
 FERRY_HOST=
 { read -r FERRY_HOST </proc/sys/kernel/hostname; } 2>/dev/null || FERRY_HOST=$(uname -n)
 case $FERRY_HOST in *[!A-Za-z0-9._-]*) FERRY_HOST=unknown ;; esac
@@ -153,7 +172,15 @@ ferry_put started.json "{\\"runId\\":$FERRY_RUN_ID,\\"at\\":$FERRY_STARTED,\\"ho
 FERRY_HB=
 if [ "$FERRY_HEARTBEAT_SECONDS" -gt 0 ] 2>/dev/null; then
   ferry_put heartbeat "$FERRY_STARTED"
-  ( while sleep "$FERRY_HEARTBEAT_SECONDS"; do ferry_put heartbeat "$(ferry_now)"; done ) >/dev/null 2>&1 &
+  # TERM stops the loop and its sleep (no \`ps | awk\` over the process table to find it)
+  (
+    trap 'kill "$ferry_s" 2>/dev/null; exit 0' TERM
+    while :; do
+      sleep "$FERRY_HEARTBEAT_SECONDS" & ferry_s=$!
+      wait "$ferry_s" || exit 0
+      ferry_now; ferry_put heartbeat "$ferry_t"
+    done
+  ) >/dev/null 2>&1 &
   FERRY_HB=$!
 fi
 ${o.preRun ? `\n# worker preRun\n${o.preRun}\n` : ""}${o.jobPreRun ? `\n# job preRun\n${o.jobPreRun}\n` : ""}
@@ -169,9 +196,13 @@ FERRY_EXIT=0
 FERRY_FAILED_TASK=null
 FERRY_STOPPED=false
 i=$FERRY_START_TASK
+if [ -n "$FERRY_RESUME" ]; then i=$FERRY_RESUME; fi
 while [ "$i" -lt "$FERRY_TASK_COUNT" ]; do
-  if [ -n "$FERRY_SIGNAL" ]; then FERRY_STATE=FAILED; FERRY_FAILED_TASK=$i; break; fi
   T="$F/tasks/$i"
+  if [ -n "$FERRY_RESUME" ]; then
+    FERRY_RC=$FERRY_RESUME_EXIT; FERRY_RESUME=
+  else
+  if [ -n "$FERRY_SIGNAL" ]; then FERRY_STATE=FAILED; FERRY_FAILED_TASK=$i; break; fi
   [ -d "$T" ] || mkdir -p "$T"
   ferry_put checkpoint.json "{\\"runId\\":$FERRY_RUN_ID,\\"task\\":$i}"
   (
@@ -186,13 +217,14 @@ while [ "$i" -lt "$FERRY_TASK_COUNT" ]; do
   while kill -0 "$FERRY_TASK_PID" 2>/dev/null; do wait "$FERRY_TASK_PID"; FERRY_RC=$?; done
   FERRY_TASK_PID=
   if [ -n "$FERRY_KILLER" ]; then ferry_kill_tree "$FERRY_KILLER" TERM; FERRY_KILLER=; fi
+  fi
   if [ -n "$FERRY_SIGNAL" ]; then FERRY_STATE=FAILED; FERRY_FAILED_TASK=$i; break; fi
   if [ "$FERRY_RC" -ne 0 ]; then FERRY_STATE=FAILED; FERRY_FAILED_TASK=$i; FERRY_EXIT=$FERRY_RC; break; fi
   i=$((i + 1))
   if [ -e "$T/stop" ]; then FERRY_STOPPED=true; break; fi
 done
 
-if [ -n "$FERRY_HB" ]; then ferry_kill_tree "$FERRY_HB" TERM; fi
+if [ -n "$FERRY_HB" ]; then kill "$FERRY_HB" 2>/dev/null; fi
 FERRY_SIGNAL_JSON=null
 if [ -n "$FERRY_SIGNAL" ]; then
   FERRY_SIGNAL_JSON="\\"$FERRY_SIGNAL\\""
@@ -200,7 +232,8 @@ if [ -n "$FERRY_SIGNAL" ]; then
 fi
 FERRY_WARNED=false
 if [ -f "$F/warning" ]; then FERRY_WARNED=true; fi
-ferry_put result.json "{\\"runId\\":$FERRY_RUN_ID,\\"state\\":\\"$FERRY_STATE\\",\\"exitCode\\":$FERRY_EXIT,\\"signal\\":$FERRY_SIGNAL_JSON,\\"task\\":$FERRY_FAILED_TASK,\\"nextTask\\":$i,\\"stopped\\":$FERRY_STOPPED,\\"warning\\":$FERRY_WARNED,\\"startedAt\\":$FERRY_STARTED,\\"finishedAt\\":$(ferry_now)}"
+ferry_now
+ferry_put result.json "{\\"runId\\":$FERRY_RUN_ID,\\"state\\":\\"$FERRY_STATE\\",\\"exitCode\\":$FERRY_EXIT,\\"signal\\":$FERRY_SIGNAL_JSON,\\"task\\":$FERRY_FAILED_TASK,\\"nextTask\\":$i,\\"stopped\\":$FERRY_STOPPED,\\"warning\\":$FERRY_WARNED,\\"startedAt\\":$FERRY_STARTED,\\"finishedAt\\":$ferry_t}"
 exit "$FERRY_EXIT"
 `;
   return `${header.join("\n")}\n${body}`;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { JsonObject } from "../model/json.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
 import type { Job, Recovery, RunMode } from "../model/types.ts";
-import type { Store } from "../store/store.ts";
+import type { Store, StoreOps } from "../store/store.ts";
 import { failClaimed, inputsError } from "./fail-claimed.ts";
 import { InputsError, resolveInputs } from "./resolve.ts";
 
@@ -46,42 +46,48 @@ export function launchDirFor(workDir: string, job: Job, runId: number): string {
 }
 
 export async function claimRuns(store: Store, req: ClaimRequest, now = Date.now()): Promise<ClaimResult> {
-  return store.transaction(async (tx) => {
-    const got = await tx.claimReady({
-      limit: req.limit,
-      worker: req.worker.name,
-      categories: req.worker.categories,
-      to: req.to,
-      mode: req.mode,
-      leaseOwner: req.leaseOwner,
-      leaseExpiresAt: req.leaseMs === null ? null : now + req.leaseMs,
-      host: req.host,
-      now,
-      launchDir: (job, runId) => launchDirFor(req.worker.workDir, job, runId),
-      ...(req.jobIds ? { jobIds: req.jobIds } : {}),
-      ...(req.flowIds ? { flowIds: req.flowIds } : {}),
-    });
-    const result: ClaimResult = { claimed: [], failed: [] };
-    for (const { job, runId, attempt, launchDir } of got) {
-      try {
-        const inputs = await resolveInputs(tx, job);
-        result.claimed.push({
-          job,
-          runId,
-          attempt,
-          launchDir: launchDir!,
-          inputs,
-          recovery: job.recovery,
-        });
-      } catch (e) {
-        if (!(e instanceof InputsError)) throw e;
-        const error = inputsError(e.message);
-        await failClaimed(tx, { runId, jobId: job.id, from: [req.to], error, to: "FAILED", now });
-        result.failed.push({ job, runId, message: error.message });
-      }
-    }
-    return result;
+  return store.transaction((tx) => claimRunsIn(tx, req, now));
+}
+
+/**
+ * claimRuns inside a transaction the caller holds: the pull launcher claims in the same
+ * transaction that records the runs it saw finish (one commit per batch, launcher/launch.ts).
+ */
+export async function claimRunsIn(tx: StoreOps, req: ClaimRequest, now = Date.now()): Promise<ClaimResult> {
+  const got = await tx.claimReady({
+    limit: req.limit,
+    worker: req.worker.name,
+    categories: req.worker.categories,
+    to: req.to,
+    mode: req.mode,
+    leaseOwner: req.leaseOwner,
+    leaseExpiresAt: req.leaseMs === null ? null : now + req.leaseMs,
+    host: req.host,
+    now,
+    launchDir: (job, runId) => launchDirFor(req.worker.workDir, job, runId),
+    ...(req.jobIds ? { jobIds: req.jobIds } : {}),
+    ...(req.flowIds ? { flowIds: req.flowIds } : {}),
   });
+  const result: ClaimResult = { claimed: [], failed: [] };
+  for (const { job, runId, attempt, launchDir } of got) {
+    try {
+      const inputs = await resolveInputs(tx, job);
+      result.claimed.push({
+        job,
+        runId,
+        attempt,
+        launchDir: launchDir!,
+        inputs,
+        recovery: job.recovery,
+      });
+    } catch (e) {
+      if (!(e instanceof InputsError)) throw e;
+      const error = inputsError(e.message);
+      await failClaimed(tx, { runId, jobId: job.id, from: [req.to], error, to: "FAILED", now });
+      result.failed.push({ job, runId, message: error.message });
+    }
+  }
+  return result;
 }
 
 /**

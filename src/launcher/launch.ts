@@ -17,16 +17,27 @@
  */
 import { join } from "node:path";
 import type { ResolvedProject, ResolvedWorker } from "../config/load.ts";
-import { type ClaimedRun, claimReserved, claimRuns, pendingWork } from "../engine/claim.ts";
-import { releaseInterrupted } from "../engine/interrupt.ts";
+import {
+  type ClaimedRun,
+  type ClaimRequest,
+  type ClaimResult,
+  claimReserved,
+  claimRuns,
+  claimRunsIn,
+  pendingWork,
+} from "../engine/claim.ts";
 import { newLeaseOwner } from "../engine/lifecycle/index.ts";
-import { applyOutcome, type RunOutcome } from "../engine/outcome.ts";
+import type { RunOutcome } from "../engine/outcome.ts";
 import { coerceError } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
 import type { Store } from "../store/store.ts";
 import { LocalTransport } from "../transport/local.ts";
 import { type AbandonedRun, AbandonedRuns } from "./abandoned.ts";
-import { runLocally } from "./local-run.ts";
+import { type Committed, type Completion, commitCompletions, GroupCommit } from "./group-commit.ts";
+import { type RunControl, runLocally } from "./local-run.ts";
+import { Wakeup, withRetry } from "./loop-kit.ts";
+import { TaskSpawner } from "./spawner.ts";
+import { TASK_SHELL } from "./supervise.ts";
 import { releaseUnstarted } from "./unstarted.ts";
 
 export interface LaunchOptions {
@@ -48,6 +59,17 @@ export interface LaunchOptions {
   runId?: number;
   /** Only jobs of these flows (`ferry launch --flow`). */
   flowIds?: readonly number[];
+  /**
+   * Run tasks under this process (supervise.ts) rather than through one run.sh per job
+   * (default true; jobs with a preRun always go through run.sh).
+   */
+  supervise?: boolean;
+  /** Fork supervised tasks from a small `sh` (spawner.ts, default true) or from this process. */
+  spawner?: boolean;
+  /** The batch system's job id this launcher runs in (started.json's schedulerJobId). */
+  schedulerJobId?: string;
+  /** A "warning" event relays the scheduler's walltime warning (USR1/USR2) to running jobs. */
+  warnings?: EventTarget;
 }
 
 export interface LaunchSummary {
@@ -68,47 +90,13 @@ export interface LaunchSummary {
 /** How often abandoned runs are looked at again while a launcher waits for them. */
 const ABANDONED_CHECK_MS = 1000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A sleep that a finished job, a stop or an abort cuts short. */
-class Wakeup {
-  #resolve: (() => void) | undefined;
-  wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#resolve = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#resolve = done;
-    });
-  }
-  notify(): void {
-    this.#resolve?.();
-  }
+interface Running {
+  promise: Promise<void>;
+  control?: RunControl;
 }
 
-/** Retry a database step with backoff: the database may be briefly away (restart, lock). */
-async function withRetry<T>(
-  events: FerryEvents,
-  fn: () => Promise<T>,
-  give: AbortSignal | undefined,
-  attempts = Number.POSITIVE_INFINITY,
-): Promise<T> {
-  let delay = 200;
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (e) {
-      const error = coerceError(e);
-      if (i >= attempts || !(error as { retryable?: boolean }).retryable || give?.aborted) throw error;
-      events.emit("launcher:error", { error, retryInMs: delay });
-      await sleep(delay);
-      delay = Math.min(delay * 2, 10_000);
-    }
-  }
-}
+/** run.sh's FERRY_KILL_GRACE: how long a stopped task has before SIGKILL. */
+const KILL_GRACE_MS = 10_000;
 
 export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSummary> {
   if (o.worker.mode !== "pull") {
@@ -137,7 +125,10 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     lost: 0,
     abandoned: [],
   };
-  const running = new Map<number, { promise: Promise<void>; pid?: number }>();
+  const running = new Map<number, Running>();
+  // started with the first task, closed when the launcher ends (launch's finally)
+  let spawner: TaskSpawner | null | undefined;
+  let closing = false;
   const wake = new Wakeup();
   const notify = () => wake.notify();
   o.stop?.addEventListener("abort", notify, { once: true });
@@ -155,19 +146,28 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
   };
   // runs left behind by an earlier launcher: collect finished ones, fail dead ones, watch live ones
   await checkAbandoned();
-  let claiming = false;
+  // lanes being claimed for right now (by the loop or inside a group commit), and how many claims
+  // are in flight: a claimed run not yet started is not "unstarted" while its claim is pending
+  let reservedLanes = 0;
+  let claimsInFlight = 0;
+  // when a claim last found fewer READY jobs than it asked for: lanes left free then are polled
+  // for new work with backoff, not at every wakeup (the jobs this launcher's own completions
+  // release are claimed by the group commit that releases them)
+  let drainedAt = Number.NEGATIVE_INFINITY;
+  const noteClaim = (want: number, got: ClaimResult) => {
+    if (got.claimed.length + got.failed.length < want) drainedAt = Date.now();
+  };
   const onBeat = async () => {
     const now = Date.now();
     await store.renewLeases(owner, now + leaseMs, now);
     const mine = await store.findRuns({ leaseOwner: owner, includeArchived: true });
     // a run cancelled or rerun meanwhile (from another shell or host) is stopped here
-    for (const r of mine.filter((x) => (x.state !== "RUNNING" || x.archived) && running.has(x.id))) {
-      const pid = running.get(r.id)?.pid;
-      if (pid !== undefined) await transport.signal(pid, "SIGTERM");
-    }
+    for (const r of mine.filter((x) => (x.state !== "RUNNING" || x.archived) && running.has(x.id)))
+      running.get(r.id)?.control?.stop();
     // a claim whose answer was lost (the connection dropped during its COMMIT) and was claimed
     // again: the first claim's runs are ours but never started — give them back
-    if (!claiming) await releaseUnstarted(store, transport, mine, (id) => running.has(id) || claiming);
+    if (claimsInFlight === 0)
+      await releaseUnstarted(store, transport, mine, (id) => running.has(id) || claimsInFlight > 0);
   };
   const beat = setInterval(
     () => {
@@ -179,42 +179,91 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
   );
   beat.unref();
   const onAbort = () => {
-    for (const r of running.values()) if (r.pid !== undefined) void transport.signal(r.pid, "SIGTERM");
+    for (const r of running.values()) r.control?.stop();
     wake.notify();
   };
   o.abort?.addEventListener("abort", onAbort, { once: true });
+  const onWarning = () => {
+    for (const r of running.values()) r.control?.warn();
+  };
+  o.warnings?.addEventListener("warning", onWarning);
 
+  const isStopping = () =>
+    closing ||
+    o.stop?.aborted === true ||
+    o.abort?.aborted === true ||
+    Date.now() >= deadline ||
+    summary.claimed >= limit;
+  /** How many jobs to claim now, counting `finishing` runs (still in `running`) as free lanes. */
+  const wanted = (finishing = 0) =>
+    isStopping()
+      ? 0
+      : Math.max(
+          0,
+          Math.min(concurrency - (running.size - finishing) - reservedLanes, limit - summary.claimed),
+        );
+  const claimRequest = (want: number): ClaimRequest => ({
+    worker,
+    limit: want,
+    to: "RUNNING",
+    mode: "pull",
+    leaseOwner: owner,
+    leaseMs,
+    host: here,
+    ...(o.flowIds ? { flowIds: o.flowIds } : {}),
+  });
+
+  // Finished runs are written in group commits (group-commit.ts), each batch retried whole, and
+  // the same transaction claims the jobs for the lanes they free: a chain's next link (released
+  // by this very commit) starts without a transaction of its own.
+  const commits = new GroupCommit<Completion, Committed>(async (items) => {
+    const { committed, got } = await withRetry(
+      o.events,
+      async () => {
+        const want = o.runId === undefined ? wanted(items.length) : 0;
+        reservedLanes += want;
+        claimsInFlight++;
+        try {
+          return await store.transaction(async (tx) => {
+            const now = Date.now();
+            const committed = await commitCompletions(tx, items, now);
+            const got = want > 0 ? { want, result: await claimRunsIn(tx, claimRequest(want), now) } : null;
+            return { committed, got };
+          });
+        } finally {
+          reservedLanes -= want;
+          claimsInFlight--;
+        }
+      },
+      undefined,
+    );
+    if (got) {
+      noteClaim(got.want, got.result);
+      takeClaims(got.result);
+    }
+    return committed;
+  });
   const finish = async (claim: ClaimedRun, outcome: RunOutcome, started: number) => {
     const interrupted =
       o.abort?.aborted === true && outcome.state === "FAILED" && outcome.error?.signal === "TERM";
-    if (interrupted) {
-      await withRetry(
-        o.events,
-        () => store.transaction((tx) => releaseInterrupted(tx, claim.runId, outcome, Date.now())),
-        undefined,
-      );
-      summary.interrupted++;
-    } else {
-      const applied = await withRetry(
-        o.events,
-        () => store.transaction((tx) => applyOutcome(tx, claim.runId, outcome, Date.now())),
-        undefined,
-      );
-      if (!applied.applied) summary.stopped++;
-      else if (applied.jobState === "COMPLETED") summary.completed++;
+    const done = await commits.add({ claim, outcome, interrupted });
+    if (interrupted && done.applied) summary.interrupted++;
+    else {
+      if (!done.applied) summary.stopped++;
+      else if (done.jobState === "COMPLETED") summary.completed++;
       else summary.failed++;
       o.events.emit("run:collected", {
         jobId: claim.job.id,
         runId: claim.runId,
-        state: applied.jobState ?? outcome.state,
-        stale: !applied.applied,
+        state: done.jobState ?? outcome.state,
+        stale: !done.applied,
       });
     }
     o.events.emit("run:finished", {
       jobId: claim.job.id,
       runId: claim.runId,
       name: claim.job.name,
-      state: interrupted ? "INTERRUPTED" : outcome.state,
+      state: interrupted && done.applied ? "INTERRUPTED" : outcome.state,
       seconds: (Date.now() - started) / 1000,
       ...(outcome.error ? { error: outcome.error.message } : {}),
     });
@@ -222,7 +271,9 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
 
   const start = (claim: ClaimedRun) => {
     const started = Date.now();
-    const entry: { promise: Promise<void>; pid?: number } = { promise: Promise.resolve() };
+    if (spawner === undefined)
+      spawner = o.supervise === false || o.spawner === false ? null : TaskSpawner.start(TASK_SHELL);
+    const entry: Running = { promise: Promise.resolve() };
     o.events.emit("run:started", {
       jobId: claim.job.id,
       runId: claim.runId,
@@ -235,9 +286,20 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       node: o.worker.node === "node" ? process.execPath : o.worker.node,
       python: o.worker.python,
       cacheDir,
-      onStart: (pid) => {
-        entry.pid = pid;
-        if (o.abort?.aborted) void transport.signal(pid, "SIGTERM");
+      ...(o.supervise === false
+        ? {}
+        : {
+            supervise: {
+              launcherPid: process.pid,
+              host: here,
+              schedulerJobId: o.schedulerJobId ?? "",
+              killGraceMs: KILL_GRACE_MS,
+              spawner,
+            },
+          }),
+      onControl: (control) => {
+        entry.control = control;
+        if (o.abort?.aborted) control.stop();
       },
     })
       .then((outcome) => finish(claim, outcome, started))
@@ -249,54 +311,51 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     running.set(claim.runId, entry);
   };
 
+  const takeClaims = (got: ClaimResult) => {
+    for (const f of got.failed) {
+      summary.failed++;
+      o.events.emit("run:finished", {
+        jobId: f.job.id,
+        runId: f.runId,
+        name: f.job.name,
+        state: "FAILED",
+        seconds: 0,
+        error: f.message,
+      });
+    }
+    summary.claimed += got.claimed.length + got.failed.length;
+    for (const c of got.claimed) {
+      o.events.emit("job:claimed", {
+        jobId: c.job.id,
+        runId: c.runId,
+        name: c.job.name,
+        worker: worker.name,
+      });
+      start(c);
+    }
+  };
+
   let idleMs = 50;
   try {
     for (;;) {
-      const stopping =
-        o.stop?.aborted || o.abort?.aborted || Date.now() >= deadline || summary.claimed >= limit;
-      if (!stopping && running.size < concurrency) {
-        const want = Math.min(concurrency - running.size, limit - summary.claimed);
-        claiming = true;
+      const stopping = isStopping();
+      const want = wanted();
+      if (want > 0 && Date.now() - drainedAt >= idleMs) {
+        reservedLanes += want;
+        claimsInFlight++;
         const got = await withRetry(
           o.events,
           () =>
             o.runId !== undefined
               ? claimReserved(store, o.runId, { worker, leaseOwner: owner, leaseMs, host: here })
-              : claimRuns(store, {
-                  worker,
-                  limit: want,
-                  to: "RUNNING",
-                  mode: "pull",
-                  leaseOwner: owner,
-                  leaseMs,
-                  host: here,
-                  ...(o.flowIds ? { flowIds: o.flowIds } : {}),
-                }),
+              : claimRuns(store, claimRequest(want)),
           o.stop,
         ).finally(() => {
-          claiming = false;
+          reservedLanes -= want;
+          claimsInFlight--;
         });
-        for (const f of got.failed) {
-          summary.failed++;
-          o.events.emit("run:finished", {
-            jobId: f.job.id,
-            runId: f.runId,
-            name: f.job.name,
-            state: "FAILED",
-            seconds: 0,
-            error: f.message,
-          });
-        }
-        summary.claimed += got.claimed.length + got.failed.length;
-        for (const c of got.claimed) {
-          o.events.emit("job:claimed", {
-            jobId: c.job.id,
-            runId: c.runId,
-            name: c.job.name,
-            worker: worker.name,
-          });
-          start(c);
-        }
+        noteClaim(want, got);
+        takeClaims(got);
         if (got.claimed.length > 0 || got.failed.length > 0) {
           idleMs = 50;
           continue;
@@ -322,10 +381,13 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       idleMs = Math.min(idleMs * 2, o.maxPollMs ?? 1000);
     }
   } finally {
+    closing = true;
     clearInterval(beat);
     o.abort?.removeEventListener("abort", onAbort);
+    o.warnings?.removeEventListener("warning", onWarning);
     o.stop?.removeEventListener("abort", notify);
     await Promise.allSettled([...running.values()].map((r) => r.promise));
+    spawner?.close();
     o.events.emit("launcher:stop", {
       completed: summary.completed,
       failed: summary.failed,

@@ -7,14 +7,16 @@
  */
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { collectOutcome, readRunFiles } from "../bundle/collect.ts";
-import type { bundlePaths } from "../bundle/layout.ts";
+import { collectOutcome, type RunFiles, readRunFiles } from "../bundle/collect.ts";
+import type { BundlePaths, bundlePaths } from "../bundle/layout.ts";
 import { runScope } from "../bundle/protocol-files.ts";
 import { writeBundle } from "../bundle/write.ts";
 import type { ClaimedRun } from "../engine/claim.ts";
 import { outcomeFromBundle, type RunOutcome } from "../engine/outcome.ts";
 import { errorMessage } from "../model/errors.ts";
 import type { Transport } from "../transport/types.ts";
+import type { TaskSpawner } from "./spawner.ts";
+import { cleanWord, SupervisedRun } from "./supervise.ts";
 
 export interface LocalRunOptions {
   env: Readonly<Record<string, string>>;
@@ -24,6 +26,25 @@ export interface LocalRunOptions {
   cacheDir: string | null;
   /** Called with the wrapper's pid once it started (to signal it on interrupt). */
   onStart?: (pid: number) => void;
+  /**
+   * Supervise the tasks in this process (supervise.ts) instead of through run.sh; not used when
+   * a preRun is set (its shell lines shape the environment of the tasks that follow them).
+   */
+  supervise?: {
+    launcherPid: number;
+    host: string;
+    schedulerJobId: string;
+    killGraceMs: number;
+    spawner?: TaskSpawner | null;
+  };
+  /** Receives the handle that stops the run (TERM, recorded) and relays a walltime warning. */
+  onControl?: (control: RunControl) => void;
+}
+
+/** What a launcher can do to a running job: stop it (run.sh's TERM trap) or warn it (USR1). */
+export interface RunControl {
+  stop(): void;
+  warn(): void;
 }
 
 function failed(reason: "bundle" | "lost", message: string, finishedAt = Date.now()): RunOutcome {
@@ -64,6 +85,8 @@ export async function runLocally(
   } catch (e) {
     return failed("bundle", `cannot write the job bundle in ${claim.launchDir}: ${errorMessage(e)}`);
   }
+  if (options.supervise && !options.preRun && !claim.job.preRun)
+    return supervised(local, claim, paths, options, options.supervise);
   const out = openSync(paths.schedulerOut, "w");
   const err = openSync(paths.schedulerErr, "w");
   // the wrapper's clock has whole seconds (POSIX `date +%s`); the launcher watching the process
@@ -76,7 +99,14 @@ export async function runLocally(
       cwd: claim.launchDir,
     });
     child.on("error", (error) => resolve({ code: null, signal: null, error }));
-    child.on("spawn", () => options.onStart?.(child.pid!));
+    child.on("spawn", () => {
+      const pid = child.pid!;
+      options.onStart?.(pid);
+      options.onControl?.({
+        stop: () => void local.signal(pid, "SIGTERM"),
+        warn: () => void local.signal(pid, "SIGUSR1"),
+      });
+    });
     child.on("exit", (code, signal) => resolve({ code, signal }));
   });
   const exitedAt = Date.now();
@@ -95,6 +125,44 @@ export async function runLocally(
   const outcome = outcomeFromBundle(
     files,
     await collectOutcome(local, claim.launchDir, files.result, claim.job.tasks, claim.recovery),
+  );
+  return { ...outcome, startedAt: spawnedAt, finishedAt: exitedAt };
+}
+
+/** The in-process path: the same files as run.sh's, the outcome collected from them. */
+async function supervised(
+  local: Transport,
+  claim: ClaimedRun,
+  paths: BundlePaths,
+  options: LocalRunOptions,
+  o: NonNullable<LocalRunOptions["supervise"]>,
+): Promise<RunOutcome> {
+  const run = new SupervisedRun(claim, paths, {
+    launcherPid: o.launcherPid,
+    host: cleanWord(o.host, /^[A-Za-z0-9._-]+$/),
+    schedulerJobId: cleanWord(o.schedulerJobId, /^[A-Za-z0-9._:@-]*$/),
+    node: options.node,
+    python: options.python,
+    killGraceMs: o.killGraceMs,
+    spawner: o.spawner ?? null,
+    ...(options.onStart ? { onStart: options.onStart } : {}),
+  });
+  options.onControl?.({ stop: () => run.signal("TERM"), warn: () => run.warn() });
+  const spawnedAt = Date.now();
+  const result = await run.run();
+  const exitedAt = Date.now();
+  const files: RunFiles = {
+    started: run.started,
+    heartbeat: null,
+    checkpoint: null,
+    warning: result.warning ? result.finishedAt : null,
+    result,
+    resultInvalid: false,
+    problems: [],
+  };
+  const outcome = outcomeFromBundle(
+    files,
+    await collectOutcome(local, claim.launchDir, result, claim.job.tasks, claim.recovery),
   );
   return { ...outcome, startedAt: spawnedAt, finishedAt: exitedAt };
 }

@@ -47,8 +47,15 @@ export async function launch(ctx: CliContext, o: LaunchFlags): Promise<number> {
     stop.abort();
     abort.abort();
   };
+  // the scheduler's walltime warning (run.sh traps the same two): relayed to running jobs
+  const warnings = new EventTarget();
+  const onWarning = () => warnings.dispatchEvent(new Event("warning"));
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigterm);
+  process.on("SIGUSR1", onWarning);
+  process.on("SIGUSR2", onWarning);
+  const env = ctx.env;
+  const schedulerJobId = env.SLURM_JOB_ID || env.PBS_JOBID || env.JOB_ID || env.LSB_JOBID || "";
   const progress = attachProgress(project.events, ctx.out, { quiet: o.quiet === true });
   let summary: Awaited<ReturnType<typeof project.launch>>;
   try {
@@ -63,11 +70,18 @@ export async function launch(ctx: CliContext, o: LaunchFlags): Promise<number> {
       ...(o.flow ? { flowIds: o.flow } : {}),
       stop: stop.signal,
       abort: abort.signal,
+      schedulerJobId,
+      warnings,
+      // benchmark switches (bench/dispatch.ts): one run.sh per job, or fork from the launcher
+      ...(env.FERRY_LAUNCH_WRAPPER === "1" ? { supervise: false } : {}),
+      ...(env.FERRY_LAUNCH_SPAWNER === "0" ? { spawner: false } : {}),
     });
   } finally {
     progress.stop();
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigterm);
+    process.off("SIGUSR1", onWarning);
+    process.off("SIGUSR2", onWarning);
   }
   const s = summary;
   if (o.json) ctx.out.write(json(s));
