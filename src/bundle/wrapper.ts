@@ -5,7 +5,8 @@
  *
  * What it does, and why:
  * - records the start (started.json) and keeps `heartbeat` fresh from a background loop, so a
- *   lost run is noticed in minutes (FireWorks pings hourly and waits 4 h: reference/fireworks.md §8.4);
+ *   lost run is noticed in minutes (FireWorks pings hourly and waits 4 h: PING_TIME_SECS and
+ *   RUN_EXPIRATION_SECS in fireworks/fw_config.py);
  * - writes checkpoint.json before each task: a task-level rerun resumes at the failed task;
  * - runs each task in the background and `wait`s for it, because a trapped signal only
  *   interrupts `wait`, never a foreground command; tasks run with USR1/USR2 ignored, so a
@@ -15,7 +16,7 @@
  *   terminal — records the signal with the checkpoint, and exits 128+signal;
  * - writes every file through a temporary name and `mv` (atomic rename), never in place
  *   (FireWorks rewrites FW_offline.json in place and a concurrent recover can fail a healthy
- *   run: reference/fireworks.md §4.5);
+ *   run: `recover_offline` in fireworks/core/launchpad.py);
  * - exits with the failing task's exit code.
  *
  * User data reaches the script only through shQuote (single quotes), and through env.sh.
