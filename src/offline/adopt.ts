@@ -55,7 +55,7 @@ export async function adoptAbandoned(store: Store, worker: BatchWorker, o: Adopt
   const now = o.now ?? Date.now;
   const found = await findAbandonedSubmissions(store, {
     transport: o.transport,
-    modes: ["offline"],
+    modes: [worker.mode],
     workers: [worker.name],
     now: now(),
   });
@@ -115,7 +115,7 @@ export async function deadSubmissions(
   for (const worker of workers) {
     const runs = await findAbandonedSubmissions(store, {
       transport: o.transport,
-      modes: ["offline"],
+      modes: [worker.mode],
       workers: [worker.name],
       now: Date.now(),
     });

@@ -26,7 +26,7 @@ import { applyOutcome, applyOutcomes, outcomeFromBundle, type RunOutcome } from 
 import { errorMessage, FerryError } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
-import type { Run, RunError } from "../model/types.ts";
+import type { Run, RunError, RunMode } from "../model/types.ts";
 import type { SchedulerJobStatus } from "../schedulers/types.ts";
 import type { Store } from "../store/store.ts";
 import { LocalTransport } from "../transport/local.ts";
@@ -42,6 +42,8 @@ export interface RecoverOptions {
   now?: () => number;
   /** Where launch directories are read and scheduler commands run (default: this machine). */
   transport?: Transport;
+  /** Runs of these modes (default offline; the runner passes managed). */
+  modes?: readonly RunMode[];
 }
 
 export interface RecoverSummary {
@@ -229,7 +231,7 @@ export async function offlineRecover(
   };
   const runs = await store.findRuns({
     states: ACTIVE_RUN_STATES,
-    modes: ["offline"],
+    modes: o.modes ?? ["offline"],
     ...(o.worker ? { workers: [o.worker] } : {}),
   });
   s.examined = runs.length;

@@ -18,7 +18,7 @@ import type { ResolvedProject } from "../config/load.ts";
 import { type ClaimedRun, claimRuns } from "../engine/claim.ts";
 import { failClaimed } from "../engine/fail-claimed.ts";
 import { newLeaseOwner, stageRuns } from "../engine/lifecycle/index.ts";
-import { errorMessage, ValidationError } from "../model/errors.ts";
+import { errorMessage, TransportError, ValidationError } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
 import type { Store } from "../store/store.ts";
@@ -38,6 +38,8 @@ export interface SubmitOptions {
   events?: FerryEvents;
   /** Where bundles are written and commands run (default: this machine). */
   transport?: Transport;
+  /** The lease owner written on claimed runs (default: a new one for this process on the transport's host). */
+  owner?: string;
 }
 
 export interface SubmitSummary {
@@ -64,7 +66,7 @@ export async function offlineSubmit(
 ): Promise<SubmitSummary> {
   const transport = o.transport ?? new LocalTransport();
   const ws = workerScheduler(worker, undefined, transport);
-  const owner = newLeaseOwner(transport.host);
+  const owner = o.owner ?? newLeaseOwner(transport.host);
   const c: SubmitContext = { store, worker, ws, transport, owner };
   const adopted = await adoptAbandoned(store, worker, { transport, ws, owner });
   const summary: SubmitSummary = {
@@ -77,7 +79,7 @@ export async function offlineSubmit(
     limitedBy: null,
   };
   const active = (
-    await store.findRuns({ states: ACTIVE_RUN_STATES, workers: [worker.name], modes: ["offline"] })
+    await store.findRuns({ states: ACTIVE_RUN_STATES, workers: [worker.name], modes: [worker.mode] })
   ).length;
   let room = Number.POSITIVE_INFINITY;
   if (worker.maxQueued !== undefined) {
@@ -96,7 +98,7 @@ export async function offlineSubmit(
       worker: { name: worker.name, workDir: worker.workDir, categories: worker.categories },
       limit: Math.min(BATCH, limit - taken),
       to: "RESERVED",
-      mode: "offline",
+      mode: worker.mode,
       leaseOwner: owner,
       leaseMs: SUBMIT_LEASE_MS,
       host: transport.host,
@@ -129,6 +131,15 @@ export async function offlineSubmit(
         });
         written.push({ claim, req });
       } catch (e) {
+        // the transport failed (ssh down, disk full on the login side): the job is not at fault —
+        // HELD with the reason, `ferry retry` resumes it; nothing was submitted
+        if (e instanceof TransportError) {
+          const message = `cannot write the bundle on ${transport.host}: ${errorMessage(e)}`;
+          await hold(c, claim.runId, message);
+          summary.held.push({ jobId: claim.job.id, name: claim.job.name, message });
+          broken ??= message;
+          continue;
+        }
         const message =
           e instanceof ValidationError ? e.message : `cannot write the bundle: ${errorMessage(e)}`;
         const now = Date.now();
