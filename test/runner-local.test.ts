@@ -10,53 +10,8 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ferry, spawnFerry } from "./helpers/cli.ts";
 import { testProject } from "./helpers/project.ts";
+import { FLOW, managedLocal, TASKS, TOTAL, waitFor } from "./helpers/runner.ts";
 import { dialects } from "./helpers/stores.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export const managedLocal = (extra: Record<string, unknown> = {}) => ({
-  hpc: {
-    mode: "managed",
-    scheduler: "shell",
-    workDir: "runs",
-    heartbeatSeconds: 1,
-    statusIntervalSeconds: 0.5,
-    cycleSeconds: 0.5,
-    node: process.execPath,
-    ...extra,
-  },
-});
-
-/** setup → five samples (js and sh) → sum: references across both kinds. */
-export const FLOW = `name: seven
-jobs:
-  - name: setup
-    sh: |
-      echo '{"base": 3}' > "$FERRY_OUTPUTS"
-${[0, 1, 2, 3, 4]
-  .map((i) =>
-    i % 2 === 0
-      ? `  - {name: s${i}, parents: [setup], inputs: {x: "\${{ setup.base }}", i: ${i}}, js: ./tasks.mjs#square}`
-      : `  - name: s${i}\n    parents: [setup]\n    inputs: {x: "\${{ setup.base }}", i: ${i}}\n    sh: |\n      echo "{\\"value\\": $((FERRY_IN_x * FERRY_IN_x + FERRY_IN_i))}" > "$FERRY_OUTPUTS"`,
-  )
-  .join("\n")}
-  - name: sum
-    parents: [s0, s1, s2, s3, s4]
-    inputs: {values: [${[0, 1, 2, 3, 4].map((i) => `"\${{ s${i}.value }}"`).join(", ")}]}
-    js: ./tasks.mjs#sum
-`;
-export const TASKS =
-  "export const square = ({ x, i }) => ({ value: x * x + i });\nexport const sum = ({ values }) => ({ total: values.reduce((a, b) => a + b, 0) });\n";
-/** 5 × 9 + (0 + … + 4) */
-export const TOTAL = 5 * 9 + 10;
-
-async function waitFor(what: string, cond: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const d = dialects()[0]!;
 
