@@ -25,6 +25,8 @@ export interface AdoptOptions {
   ws: WorkerScheduler;
   owner: string;
   now?: () => number;
+  /** How long the adopter's own lease on what it takes over lasts (default SUBMIT_LEASE_MS). */
+  leaseMs?: number;
 }
 
 export type Adopted = Reconciled & { examined: number };
@@ -62,7 +64,11 @@ export async function adoptAbandoned(store: Store, worker: BatchWorker, o: Adopt
   const empty: Adopted = { ...noneAdopted(), examined: found.length };
   if (found.length === 0) return empty;
   const taken = await store.transaction((tx) =>
-    takeOverRuns(tx, found, { owner: o.owner, leaseExpiresAt: now() + SUBMIT_LEASE_MS, now: now() }),
+    takeOverRuns(tx, found, {
+      owner: o.owner,
+      leaseExpiresAt: now() + (o.leaseMs ?? SUBMIT_LEASE_MS),
+      now: now(),
+    }),
   );
   for (const r of taken.filter((x) => x.state === "RESERVED")) {
     const released = await store.transaction((tx) =>

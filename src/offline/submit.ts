@@ -40,6 +40,8 @@ export interface SubmitOptions {
   transport?: Transport;
   /** The lease owner written on claimed runs (default: a new one for this process on the transport's host). */
   owner?: string;
+  /** How long a claim protects its runs from adoption (default 10 min; a runner renews shorter ones). */
+  leaseMs?: number;
 }
 
 export interface SubmitSummary {
@@ -67,8 +69,9 @@ export async function offlineSubmit(
   const transport = o.transport ?? new LocalTransport();
   const ws = workerScheduler(worker, undefined, transport);
   const owner = o.owner ?? newLeaseOwner(transport.host);
+  const leaseMs = o.leaseMs ?? SUBMIT_LEASE_MS;
   const c: SubmitContext = { store, worker, ws, transport, owner };
-  const adopted = await adoptAbandoned(store, worker, { transport, ws, owner });
+  const adopted = await adoptAbandoned(store, worker, { transport, ws, owner, leaseMs });
   const summary: SubmitSummary = {
     worker: worker.name,
     submitted: [],
@@ -100,7 +103,7 @@ export async function offlineSubmit(
       to: "RESERVED",
       mode: worker.mode,
       leaseOwner: owner,
-      leaseMs: SUBMIT_LEASE_MS,
+      leaseMs,
       host: transport.host,
       ...(o.jobIds ? { jobIds: o.jobIds } : {}),
     });
@@ -170,7 +173,7 @@ export async function offlineSubmit(
         stageRuns(
           tx,
           written.map((w) => ({ runId: w.claim.runId, jobId: w.claim.job.id })),
-          { now, leaseOwner: owner, leaseExpiresAt: now + SUBMIT_LEASE_MS },
+          { now, leaseOwner: owner, leaseExpiresAt: now + leaseMs },
         ),
       ),
     );
@@ -186,7 +189,7 @@ export async function offlineSubmit(
       // may then have adopted the rest: renewing with a compare-and-set makes the two exclusive
       const renewed = await store.updateRuns(
         [claim.runId],
-        { leaseExpiresAt: Date.now() + SUBMIT_LEASE_MS },
+        { leaseExpiresAt: Date.now() + leaseMs },
         Date.now(),
         { states: ["STAGED"], archived: false, leaseOwner: owner },
       );

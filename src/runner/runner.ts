@@ -13,14 +13,14 @@ import type { ResolvedProject } from "../config/load.ts";
 import { newLeaseOwner } from "../engine/lifecycle/index.ts";
 import { ConflictError, errorMessage, FerryError } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
-import type { DbRunner, Store, WorkerRunState } from "../store/store.ts";
+import type { DbRunner, Store } from "../store/store.ts";
 import { LocalTransport } from "../transport/local.ts";
 import type { SshPrompt } from "../transport/ssh/index.ts";
-import { type BackoffPolicy, backoffDelay, judgeFailure } from "./backoff.ts";
-import { holdClaimed } from "./hold.ts";
+import { type BackoffPolicy, backoffDelay } from "./backoff.ts";
+import { startBeat } from "./beat.ts";
+import { type DriveContext, driveWorker, type WorkerSlot } from "./drive.ts";
 import type { RunnerLog } from "./log.ts";
 import { type ManagedWorker, TransportPool } from "./transports.ts";
-import { runWorkerCycle, WorkerStepError } from "./worker-cycle.ts";
 
 export interface RunnerOptions {
   store: Store;
@@ -46,14 +46,6 @@ export interface RunnerResult {
   stoppedBy: "flag" | "signal" | "lease";
   /** Login prompts answered over ssh. */
   prompts: number;
-}
-
-interface WorkerSlot {
-  worker: ManagedWorker;
-  failures: number;
-  state: WorkerRunState;
-  nextAt: number;
-  lastError: string | null;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -122,9 +114,7 @@ export async function runRunner(o: RunnerOptions): Promise<RunnerResult> {
   log.info(
     "start",
     `runner ${id} (pid ${process.pid}) drives ${managed.map((w) => w.name).join(", ") || "no worker"}`,
-    {
-      data: { workers: managed.map((w) => w.name), database: o.store.description },
-    },
+    { data: { workers: managed.map((w) => w.name), database: o.store.description } },
   );
   o.onStarted?.(id);
   const pool = new TransportPool({
@@ -146,32 +136,55 @@ export async function runRunner(o: RunnerOptions): Promise<RunnerResult> {
     nextAt: 0,
     lastError: null,
   }));
-  let cycles = 0;
+  // workers whose lease this runner holds; with several runners each takes its share
+  const held = new Set<string>();
+  let liveRunners = 1;
+  const stop = new AbortController();
   let stoppedBy: RunnerResult["stoppedBy"] = "signal";
+  const onOuter = () => stop.abort();
+  o.signal?.addEventListener("abort", onOuter, { once: true });
+  if (o.signal?.aborted) stop.abort();
+  const beat = startBeat({
+    store: o.store,
+    id,
+    leaseMs,
+    held: () => [...held],
+    log,
+    onStop: (why) => {
+      if (stop.signal.aborted) return;
+      stoppedBy = why;
+      log.info(
+        "stop",
+        why === "flag"
+          ? "the stop flag is set (ferry runner stop): stopping after the step in progress"
+          : "this runner's row was closed by another runner: stopping",
+      );
+      stop.abort();
+    },
+    onRunners: (n) => {
+      liveRunners = n;
+    },
+  });
+  const drive: DriveContext = {
+    store: o.store,
+    project: o.project,
+    runnerId: id,
+    leaseMs,
+    policy,
+    log,
+    ...(o.events ? { events: o.events } : {}),
+  };
+  let cycles = 0;
   let dbFailures = 0;
   let dbRetryAt = 0;
   try {
-    while (!o.signal?.aborted) {
-      const now = Date.now();
-      if (now >= dbRetryAt) {
+    while (!stop.signal.aborted) {
+      if (Date.now() >= dbRetryAt) {
         try {
-          const row = await o.store.heartbeatRunner(id, now);
-          if (!row) {
-            log.error(
-              "lease",
-              "this runner's row is gone from the database (closed by another runner after a long silence): stopping",
-            );
-            stoppedBy = "lease";
-            break;
-          }
-          if (row.stopRequested) {
-            log.info("stop", "the stop flag is set (ferry runner stop): stopping");
-            stoppedBy = "flag";
-            break;
-          }
           for (const slot of slots) {
-            if (o.signal?.aborted || Date.now() < slot.nextAt) continue;
-            await cycleOne(slot);
+            if (stop.signal.aborted || Date.now() < slot.nextAt) continue;
+            if (!(await lease(slot))) continue;
+            await driveWorker(drive, slot, pool.get(slot.worker));
             cycles++;
           }
           if (dbFailures > 0)
@@ -188,14 +201,15 @@ export async function runRunner(o: RunnerOptions): Promise<RunnerResult> {
           );
         }
       }
-      const due = Math.min(
+      const next = Math.min(
         dbRetryAt > Date.now() ? dbRetryAt : Number.POSITIVE_INFINITY,
         ...slots.map((s) => s.nextAt),
       );
-      // the heartbeat (and a stop flag set elsewhere) is looked at at least every second
-      await sleep(Math.min(Math.max(due - Date.now(), 50), 1000, leaseMs / 3), o.signal);
+      await sleep(Math.min(Math.max(next - Date.now(), 50), 1000), stop.signal);
     }
   } finally {
+    o.signal?.removeEventListener("abort", onOuter);
+    await beat.stop();
     await pool.close();
     try {
       await o.store.markRunnerStopped(id, Date.now());
@@ -209,120 +223,32 @@ export async function runRunner(o: RunnerOptions): Promise<RunnerResult> {
   }
   return { id, cycles, stoppedBy, prompts: pool.prompts };
 
-  async function cycleOne(slot: WorkerSlot): Promise<void> {
-    const w = slot.worker;
-    const take = () => o.store.takeWorkerLease(w.name, id, Date.now(), Date.now() + leaseMs);
-    if (!(await take())) {
-      slot.nextAt = Date.now() + Math.min(leaseMs / 3, w.cycleSeconds * 1000);
-      return;
+  /** Take or renew the slot's worker lease, within this runner's share of the workers. */
+  async function lease(slot: WorkerSlot): Promise<boolean> {
+    const name = slot.worker.name;
+    const share = Math.ceil(slots.length / liveRunners);
+    if (held.has(name) && held.size > share) {
+      // another runner joined: give up a worker for it to take
+      await o.store.releaseWorkerLease(name, id, Date.now());
+      held.delete(name);
+      log.info("lease", `released to another runner (${liveRunners} share ${slots.length} worker(s))`, {
+        worker: name,
+      });
+      slot.nextAt = Date.now() + leaseMs;
+      return false;
     }
-    const transport = pool.get(w);
-    const t0 = Date.now();
-    try {
-      const f = await runWorkerCycle(
-        {
-          store: o.store,
-          project: o.project,
-          transport,
-          owner: id,
-          ...(o.events ? { events: o.events } : {}),
-          stillOurs: take,
-        },
-        w,
-      );
-      const r = f.recover;
-      const s = f.submit;
-      if (
-        r &&
-        r.completed.length + r.failed.length + r.started.length + r.finished.length + r.problems.length > 0
-      )
-        log.info(
-          "collect",
-          `${r.completed.length} completed, ${r.failed.length} failed, ${r.started.length} started, ${r.finished.length} left the queue${r.problems.length ? `, ${r.problems.length} problem(s): ${r.problems[0]!.problem}` : ""}`,
-          {
-            worker: w.name,
-            data: {
-              examined: r.examined,
-              completed: r.completed,
-              failed: r.failed,
-              started: r.started,
-              schedulerCalls: r.schedulerCalls,
-              problems: r.problems.length,
-            },
-          },
-        );
-      if (
-        s &&
-        s.submitted.length + s.failed.length + s.held.length + s.unknown.length + s.adopted.examined > 0
-      )
-        log.info(
-          "submit",
-          `${s.submitted.length} submitted, ${s.held.length} held, ${s.failed.length} failed, ${s.unknown.length} of unknown outcome${s.limitedBy ? ` (${s.limitedBy})` : ""}`,
-          {
-            worker: w.name,
-            data: {
-              submitted: s.submitted.map((x) => ({ jobId: x.jobId, schedulerId: x.schedulerId })),
-              held: s.held,
-              failed: s.failed,
-              unknown: s.unknown,
-              adopted: s.adopted.examined,
-            },
-          },
-        );
-      if (slot.failures > 0)
-        log.info("backoff", `worker is reachable again after ${slot.failures} failed cycle(s)`, {
-          worker: w.name,
-        });
-      slot.failures = 0;
-      slot.state = "ok";
-      slot.lastError = null;
-      // something moved: children may be READY now, or results due: come back soon
-      slot.nextAt =
-        Date.now() + (f.progressed ? Math.min(1000, w.cycleSeconds * 1000) : w.cycleSeconds * 1000);
-    } catch (e) {
-      if (isDatabase(e) || !(e instanceof WorkerStepError)) throw e;
-      slot.failures++;
-      const verdict = judgeFailure(e.cause ?? e, slot.failures, policy);
-      const wait = backoffDelay(slot.failures, policy);
-      const wasDown = slot.state === "unreachable" || slot.state === "needs-login";
-      slot.state = verdict.state;
-      slot.lastError = `${e.step}: ${verdict.message}`;
-      slot.nextAt = Date.now() + wait;
-      log.warn(
-        "backoff",
-        `${e.step} failed (${slot.failures} in a row): ${verdict.message}; next cycle in ${Math.round(wait / 1000)} s`,
-        {
-          worker: w.name,
-          data: { failures: slot.failures, state: verdict.state, step: e.step },
-        },
-      );
-      if (!wasDown && (verdict.state === "unreachable" || verdict.state === "needs-login")) {
-        const held = await holdClaimed(
-          o.store,
-          w.name,
-          `worker ${w.name} is ${verdict.state}: ${verdict.message}`,
-        );
-        log.error(
-          "hold",
-          `worker is ${verdict.state}; ${held.length} claimed job(s) HELD with the reason (ferry retry resumes them)`,
-          {
-            worker: w.name,
-            data: { held },
-          },
-        );
-      }
+    if (!held.has(name) && held.size >= share) {
+      slot.nextAt = Date.now() + Math.min(leaseMs / 3, slot.worker.cycleSeconds * 1000);
+      return false;
     }
-    await o.store.recordWorkerState(
-      w.name,
-      id,
-      {
-        state: slot.state,
-        failures: slot.failures,
-        lastError: slot.lastError,
-        lastCycleAt: t0,
-        nextCycleAt: slot.nextAt,
-      },
-      Date.now(),
-    );
+    const now = Date.now();
+    if (!(await o.store.takeWorkerLease(name, id, now, now + leaseMs))) {
+      if (held.delete(name)) log.warn("lease", "another runner drives this worker now", { worker: name });
+      slot.nextAt = Date.now() + Math.min(leaseMs / 3, slot.worker.cycleSeconds * 1000);
+      return false;
+    }
+    if (!held.has(name)) log.info("lease", "this runner drives the worker", { worker: name });
+    held.add(name);
+    return true;
   }
 }

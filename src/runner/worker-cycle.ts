@@ -22,6 +22,8 @@ export interface CycleContext {
   transport: Transport;
   /** The lease owner written on claimed runs: the runner's id. */
   owner: string;
+  /** The runner renews its claims this often (a third of it): another adopts them once it lapses. */
+  leaseMs: number;
   events?: FerryEvents;
   /** Called between steps: false when the worker's lease was lost (another runner drives it now). */
   stillOurs: () => Promise<boolean>;
@@ -80,6 +82,7 @@ export async function runWorkerCycle(c: CycleContext, worker: ManagedWorker): Pr
     offlineSubmit(c.store, c.project, worker, {
       transport: c.transport,
       owner: c.owner,
+      leaseMs: c.leaseMs,
       ...(c.events ? { events: c.events } : {}),
     }),
   );

@@ -253,6 +253,15 @@ export class StoreOps {
   listRunnerWorkers(): Promise<runners.DbRunnerWorker[]> {
     return runners.listRunnerWorkers(this.c);
   }
+  releaseWorkerLease(worker: string, runnerId: string, now: number): Promise<boolean> {
+    return runners.releaseWorkerLease(this.c, worker, runnerId, now);
+  }
+  reviveRunner(id: string, now: number): Promise<boolean> {
+    return runners.reviveRunner(this.c, id, now);
+  }
+  renewRunnerClaims(owner: string, expiresAt: number, now: number): Promise<number> {
+    return runners.renewRunnerClaims(this.c, owner, expiresAt, now);
+  }
 
   /**
    * Run `fn` inside a savepoint of the current transaction: if it throws, only its own writes

@@ -156,3 +156,44 @@ export async function listRunnerWorkers(c: SqlClient): Promise<DbRunnerWorker[]>
   const rows = await c.all("SELECT * FROM runner_workers ORDER BY worker");
   return rows.map(workerRow);
 }
+
+/** Give a worker's lease back (another runner takes it at its next look). */
+export async function releaseWorkerLease(
+  c: SqlClient,
+  worker: string,
+  runnerId: string,
+  now: number,
+): Promise<boolean> {
+  const r = await c.run(
+    "UPDATE runner_workers SET runner_id = NULL, lease_expires_at = NULL, updated_at = ? WHERE worker = ? AND runner_id = ?",
+    [now, worker, runnerId],
+  );
+  return r.changes > 0;
+}
+
+/**
+ * Extend the lease on the runs a runner has claimed but not yet handed to the scheduler
+ * (RESERVED, STAGED): while it lives they are its own; once it stops renewing (SIGKILL), another
+ * runner adopts them after `expiresAt` — not after offline mode's ten minutes.
+ */
+export async function renewRunnerClaims(
+  c: SqlClient,
+  owner: string,
+  expiresAt: number,
+  now: number,
+): Promise<number> {
+  const r = await c.run(
+    "UPDATE runs SET lease_expires_at = ?, updated_at = ? WHERE lease_owner = ? AND state IN ('RESERVED', 'STAGED') AND archived = 0",
+    [expiresAt, now, owner],
+  );
+  return r.changes;
+}
+
+/** Open a runner's row again (it was closed by another runner while this one was silent). */
+export async function reviveRunner(c: SqlClient, id: string, now: number): Promise<boolean> {
+  const r = await c.run(
+    "UPDATE runners SET stopped_at = NULL, heartbeat_at = ? WHERE id = ? AND stop_requested = 0",
+    [now, id],
+  );
+  return r.changes > 0;
+}
