@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ferry, spawnFerry } from "./helpers/cli.ts";
 import { testProject } from "./helpers/project.ts";
-import { FLOW, managedLocal, TASKS, TOTAL, waitFor } from "./helpers/runner.ts";
+import { FLOW, FLOW_JOBS, managedLocal, PY_TASKS, TASKS, TOTAL, waitFor } from "./helpers/runner.ts";
 import { dialects } from "./helpers/stores.ts";
 
 const d = dialects()[0]!;
@@ -19,6 +19,7 @@ describe("the runner on a local managed worker", { skip: d.skip }, () => {
   test("ferry runner start --foreground completes a flow of sh and js jobs; stop from another process", async () => {
     await using p = await testProject(d, {}, { workers: managedLocal() });
     p.file("tasks.mjs", TASKS);
+    p.file("twice.py", PY_TASKS);
     p.file("flow.yaml", FLOW);
     assert.equal((await ferry(["add", "flow.yaml"], { cwd: p.dir })).code, 0);
     const runner = spawnFerry(["runner", "start", "--foreground"], { cwd: p.dir });
@@ -30,10 +31,11 @@ describe("the runner on a local managed worker", { skip: d.skip }, () => {
     try {
       await waitFor(
         "every job COMPLETED",
-        async () => (await p.store.countJobs({ states: ["COMPLETED"] })) === 7,
+        async () => (await p.store.countJobs({ states: ["COMPLETED"] })) === FLOW_JOBS,
       );
       const jobs = await p.jobs(1);
       assert.deepEqual(jobs.sum!.outputs, { total: TOTAL });
+      assert.deepEqual(jobs.twice!.outputs, { twice: 2 * TOTAL });
       assert.deepEqual(jobs.s1!.outputs, { value: 10 });
 
       // on SQLite one runner per project: a second one is refused, nothing else happens
@@ -82,8 +84,8 @@ describe("the runner on a local managed worker", { skip: d.skip }, () => {
       .split("\n")
       .map((l) => JSON.parse(l) as { step: string; worker?: string; data?: { completed?: number[] } });
     const collected = entries.filter((e) => e.step === "collect").flatMap((e) => e.data?.completed ?? []);
-    assert.equal(collected.length, 7, "each job collected once");
-    assert.equal(new Set(collected).size, 7);
+    assert.equal(collected.length, FLOW_JOBS, "each job collected once");
+    assert.equal(new Set(collected).size, FLOW_JOBS);
     const human = await ferry(["runner", "logs", "-n", "1"], { cwd: p.dir });
     assert.match(human.stdout.trim(), /^\S+ \S+Z stop: runner stopped after \d+ worker cycle\(s\)$/);
     const after = JSON.parse((await ferry(["runner", "status", "--json"], { cwd: p.dir })).stdout) as {
@@ -95,6 +97,7 @@ describe("the runner on a local managed worker", { skip: d.skip }, () => {
   test("ferry runner start detaches: pid and log path printed, jobs complete, stop ends it", async () => {
     await using p = await testProject(d, {}, { workers: managedLocal() });
     p.file("tasks.mjs", TASKS);
+    p.file("twice.py", PY_TASKS);
     p.file("flow.yaml", FLOW);
     assert.equal((await ferry(["add", "flow.yaml"], { cwd: p.dir })).code, 0);
     const start = await ferry(["runner", "start"], { cwd: p.dir });
@@ -106,7 +109,7 @@ describe("the runner on a local managed worker", { skip: d.skip }, () => {
     try {
       await waitFor(
         "every job COMPLETED",
-        async () => (await p.store.countJobs({ states: ["COMPLETED"] })) === 7,
+        async () => (await p.store.countJobs({ states: ["COMPLETED"] })) === FLOW_JOBS,
       );
       const stop = await ferry(["runner", "stop", "--wait"], { cwd: p.dir });
       assert.equal(stop.code, 0, stop.stderr);

@@ -17,7 +17,7 @@ import { runNameSuffix } from "../src/schedulers/common/names.ts";
 import { ferry, spawnFerry } from "./helpers/cli.ts";
 import { skipUnless } from "./helpers/components.ts";
 import { type TestProject, testProject } from "./helpers/project.ts";
-import { FLOW, FLOW_JOBS, ferryInPty, TASKS, TOTAL, waitFor } from "./helpers/runner.ts";
+import { FLOW, FLOW_JOBS, ferryInPty, PY_TASKS, TASKS, TOTAL, waitFor } from "./helpers/runner.ts";
 import { processesMentioning, type Sshd, SshLab } from "./helpers/sshd.ts";
 import { dialects } from "./helpers/stores.ts";
 
@@ -95,6 +95,7 @@ async function runThrough(host: string): Promise<{ p: TestProject; shown: string
   const p = await testProject(dialects()[0]!, {}, { workers: slurmWorker(host, lab.remoteDir()) });
   const server = await listening();
   p.file("tasks.mjs", TASKS);
+  p.file("twice.py", PY_TASKS);
   p.file("flow.yaml", flowWithProbes(server.port));
   assert.equal((await ferry(["add", "flow.yaml"], { cwd: p.dir })).code, 0);
   const checks = login.codeChecks();
@@ -128,6 +129,7 @@ async function runThrough(host: string): Promise<{ p: TestProject; shown: string
 async function assertFlowOutputs(p: TestProject): Promise<void> {
   const jobs = await p.jobs(1);
   assert.deepEqual(jobs.sum!.outputs, { total: TOTAL });
+  assert.deepEqual(jobs.twice!.outputs, { twice: 2 * TOTAL }, "the py task ran with the worker's python");
   assert.deepEqual(jobs.s3!.outputs, { value: 12 });
   assert.notEqual(
     (jobs.reach!.outputs as { reached: string }).reached,
@@ -198,6 +200,7 @@ describe("the runner over SSH with a one-time code, on SLURM", { skip }, () => {
       { workers: slurmWorker("stranger", lab.remoteDir()) },
     );
     p.file("tasks.mjs", TASKS);
+    p.file("twice.py", PY_TASKS);
     p.file("flow.yaml", FLOW);
     assert.equal((await ferry(["add", "flow.yaml"], { cwd: p.dir })).code, 0);
     const runner = spawnFerry(["runner", "start", "--foreground"], { cwd: p.dir });

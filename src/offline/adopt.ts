@@ -27,6 +27,8 @@ export interface AdoptOptions {
   now?: () => number;
   /** How long the adopter's own lease on what it takes over lasts (default SUBMIT_LEASE_MS). */
   leaseMs?: number;
+  /** Also take up what `owner` itself left RESERVED or STAGED (a runner's cut-off cycle). */
+  ownLeftovers?: boolean;
 }
 
 export type Adopted = Reconciled & { examined: number };
@@ -60,6 +62,7 @@ export async function adoptAbandoned(store: Store, worker: BatchWorker, o: Adopt
     modes: [worker.mode],
     workers: [worker.name],
     now: now(),
+    ...(o.ownLeftovers ? { alsoOwnedBy: o.owner } : {}),
   });
   const empty: Adopted = { ...noneAdopted(), examined: found.length };
   if (found.length === 0) return empty;

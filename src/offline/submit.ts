@@ -42,6 +42,8 @@ export interface SubmitOptions {
   owner?: string;
   /** How long a claim protects its runs from adoption (default 10 min; a runner renews shorter ones). */
   leaseMs?: number;
+  /** Adopt what this owner itself left half-way too (the runner: its previous cycle was cut off). */
+  adoptOwn?: boolean;
 }
 
 export interface SubmitSummary {
@@ -71,7 +73,13 @@ export async function offlineSubmit(
   const owner = o.owner ?? newLeaseOwner(transport.host);
   const leaseMs = o.leaseMs ?? SUBMIT_LEASE_MS;
   const c: SubmitContext = { store, worker, ws, transport, owner };
-  const adopted = await adoptAbandoned(store, worker, { transport, ws, owner, leaseMs });
+  const adopted = await adoptAbandoned(store, worker, {
+    transport,
+    ws,
+    owner,
+    leaseMs,
+    ...(o.adoptOwn ? { ownLeftovers: true } : {}),
+  });
   const summary: SubmitSummary = {
     worker: worker.name,
     submitted: [],

@@ -83,6 +83,8 @@ export async function runWorkerCycle(c: CycleContext, worker: ManagedWorker): Pr
       transport: c.transport,
       owner: c.owner,
       leaseMs: c.leaseMs,
+      // a cycle of this runner cut off earlier (database away) left these: take them up first
+      adoptOwn: true,
       ...(c.events ? { events: c.events } : {}),
     }),
   );

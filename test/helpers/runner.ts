@@ -22,7 +22,7 @@ export const managedLocal = (extra: Record<string, unknown> = {}) => ({
   },
 });
 
-/** setup → five samples (js and sh) → sum: references across both kinds. */
+/** setup → five samples (js and sh) → sum (js) → twice (py): references across every kind. */
 export const FLOW = `name: seven
 jobs:
   - name: setup
@@ -39,8 +39,12 @@ ${[0, 1, 2, 3, 4]
     parents: [s0, s1, s2, s3, s4]
     inputs: {values: [${[0, 1, 2, 3, 4].map((i) => `"\${{ s${i}.value }}"`).join(", ")}]}
     js: ./tasks.mjs#sum
+  - {name: twice, parents: [sum], inputs: {t: "\${{ sum.total }}"}, py: twice.py:twice}
 `;
-export const FLOW_JOBS = 7;
+export const FLOW_JOBS = 8;
+
+/** The py task of FLOW (a file target: it travels in the bundle). */
+export const PY_TASKS = "def twice(t):\n    return {'twice': 2 * t}\n";
 
 export const TASKS = `export const square = ({ x, i }) => ({ value: x * x + i });
 export const sum = ({ values }) => ({ total: values.reduce((a, b) => a + b, 0) });

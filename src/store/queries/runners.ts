@@ -172,9 +172,11 @@ export async function releaseWorkerLease(
 }
 
 /**
- * Extend the lease on the runs a runner has claimed but not yet handed to the scheduler
- * (RESERVED, STAGED): while it lives they are its own; once it stops renewing (SIGKILL), another
- * runner adopts them after `expiresAt` — not after offline mode's ten minutes.
+ * Extend the lease on the runs a runner has claimed but not yet staged (RESERVED): while it lives
+ * they are its own; once it stops renewing (SIGKILL), another runner adopts them after
+ * `expiresAt` — not after offline mode's ten minutes. STAGED runs are not renewed here: the
+ * submit step renews each one just before submitting it, and one whose submission's outcome is
+ * unknown must be adopted (and looked up in the queue) once its lease expires.
  */
 export async function renewRunnerClaims(
   c: SqlClient,
@@ -183,7 +185,7 @@ export async function renewRunnerClaims(
   now: number,
 ): Promise<number> {
   const r = await c.run(
-    "UPDATE runs SET lease_expires_at = ?, updated_at = ? WHERE lease_owner = ? AND state IN ('RESERVED', 'STAGED') AND archived = 0",
+    "UPDATE runs SET lease_expires_at = ?, updated_at = ? WHERE lease_owner = ? AND state = 'RESERVED' AND archived = 0",
     [expiresAt, now, owner],
   );
   return r.changes;
