@@ -243,7 +243,8 @@ export async function offlineRecover(
     const done: { run: Run; outcome: RunOutcome }[] = [];
     for (const run of batch) {
       const job = jobs.get(run.jobId);
-      if (!job || !run.launchDir) continue;
+      // a job HELD in place (its worker was unreachable) waits for `ferry retry` to be advanced
+      if (!job || !run.launchDir || job.state === "HELD") continue;
       // one run's files never stop the others: what goes wrong here is this run's problem
       try {
         const files = await readRunFiles(local, run.launchDir, run.id, runScope(job, job.recovery, now()));

@@ -1,7 +1,7 @@
 /**
  * One managed worker as the runner drives it: a cycle, its log lines, and the circuit breaker —
  * after a failed cycle the worker backs off (exponentially); after maxFailures in a row it is
- * unreachable (or needs-login), and the jobs it had claimed but not submitted are HELD with the
+ * unreachable (or needs-login), and its claimed, staged and queued jobs are HELD with the
  * reason. What the breaker counts is in memory only (a restarted runner starts counting again);
  * what it decided is in the database (runner_workers, the HELD jobs).
  */
@@ -11,7 +11,7 @@ import type { FerryEvents } from "../model/events.ts";
 import type { Store, WorkerRunState } from "../store/store.ts";
 import type { Transport } from "../transport/types.ts";
 import { type BackoffPolicy, backoffDelay, judgeFailure } from "./backoff.ts";
-import { holdClaimed } from "./hold.ts";
+import { holdWorkerJobs } from "./hold.ts";
 import type { RunnerLog } from "./log.ts";
 import type { ManagedWorker } from "./transports.ts";
 import { type CycleFigures, runWorkerCycle, WorkerStepError } from "./worker-cycle.ts";
@@ -113,18 +113,18 @@ export async function driveWorker(c: DriveContext, slot: WorkerSlot, transport: 
     slot.nextAt = Date.now() + wait;
     c.log.warn(
       "backoff",
-      `${e.step} failed (${slot.failures} in a row): ${verdict.message}; next cycle in ${Math.round(wait / 1000)} s`,
+      `${e.step} failed (${slot.failures} in a row): ${verdict.message}; next cycle in ${wait < 10_000 ? (wait / 1000).toFixed(1) : Math.round(wait / 1000)} s`,
       { worker: w.name, data: { failures: slot.failures, state: verdict.state, step: e.step } },
     );
     if (!wasDown && (verdict.state === "unreachable" || verdict.state === "needs-login")) {
-      const held = await holdClaimed(
+      const held = await holdWorkerJobs(
         c.store,
         w.name,
         `worker ${w.name} is ${verdict.state}: ${verdict.message}`,
       );
       c.log.error(
         "hold",
-        `worker is ${verdict.state}; ${held.length} claimed job(s) HELD with the reason (ferry retry resumes them)`,
+        `worker is ${verdict.state}; ${held.length} of its job(s) HELD with the reason (ferry retry resumes them; batch jobs run on)`,
         { worker: w.name, data: { held } },
       );
     }
