@@ -22,6 +22,7 @@ import { errorMessage, TransportError, ValidationError } from "../model/errors.t
 import type { FerryEvents } from "../model/events.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
 import type { Store } from "../store/store.ts";
+import { BatchingTransport } from "../transport/batching.ts";
 import { LocalTransport } from "../transport/local.ts";
 import type { Transport } from "../transport/types.ts";
 import { type Adopted, adoptAbandoned, SUBMIT_LEASE_MS } from "./adopt.ts";
@@ -44,6 +45,8 @@ export interface SubmitOptions {
   leaseMs?: number;
   /** Adopt what this owner itself left half-way too (the runner: its previous cycle was cut off). */
   adoptOwn?: boolean;
+  /** Write each claimed batch's bundles together (transport/batching.ts): the runner over SSH. */
+  batchUploads?: boolean;
 }
 
 export interface SubmitSummary {
@@ -120,10 +123,11 @@ export async function offlineSubmit(
     if (claimed.claimed.length === 0 && claimed.failed.length === 0) break;
     taken += claimed.claimed.length;
     const written: { claim: ClaimedRun; req: ReturnType<typeof submitRequest> }[] = [];
+    const writer = o.batchUploads ? new BatchingTransport(transport) : transport;
     for (const claim of claimed.claimed) {
       const req = submitRequest(worker, ws, claim);
       try {
-        await writeBundle(transport, {
+        await writeBundle(writer, {
           launchDir: claim.launchDir,
           runId: claim.runId,
           attempt: claim.attempt,
@@ -173,6 +177,19 @@ export async function offlineSubmit(
           }),
         );
         summary.failed.push({ jobId: claim.job.id, name: claim.job.name, message });
+      }
+    }
+    if (writer instanceof BatchingTransport && written.length > 0) {
+      try {
+        await writer.flush();
+      } catch (e) {
+        // nothing of this batch may be on the target: none of it is staged (HELD, as above)
+        const message = `cannot write the bundles on ${transport.host}: ${errorMessage(e)}`;
+        for (const w of written.splice(0)) {
+          await hold(c, w.claim.runId, message);
+          summary.held.push({ jobId: w.claim.job.id, name: w.claim.job.name, message });
+        }
+        broken ??= message;
       }
     }
     const now = Date.now();

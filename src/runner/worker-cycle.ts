@@ -85,6 +85,7 @@ export async function runWorkerCycle(c: CycleContext, worker: ManagedWorker): Pr
       leaseMs: c.leaseMs,
       // a cycle of this runner cut off earlier (database away) left these: take them up first
       adoptOwn: true,
+      batchUploads: true,
       ...(c.events ? { events: c.events } : {}),
     }),
   );
