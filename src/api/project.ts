@@ -40,7 +40,11 @@ export interface ProjectRunner {
     workers?: readonly string[];
     interactive: boolean;
   }): Promise<{ worker: string; message: string }[]>;
-  stop(options?: { wait?: boolean; timeoutMs?: number; signal?: AbortSignal }): Promise<runnerApi.StopReport>;
+  stop(options?: {
+    wait?: boolean;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+  }): Promise<runnerApi.RunnerStopReport>;
   status(): Promise<runnerApi.RunnerStatus>;
   logs(options: {
     tail?: number;

@@ -172,7 +172,7 @@ export async function runnerStatus(ctx: ApiContext): Promise<RunnerStatus> {
   return { runners, workers };
 }
 
-export interface StopReport {
+export interface RunnerStopReport {
   /** Runners asked to stop. */
   asked: number;
   /** With `wait`: runners that had not stopped when the wait ended. */
@@ -182,7 +182,7 @@ export interface StopReport {
 export async function stopRunners(
   ctx: ApiContext,
   o: { wait?: boolean; timeoutMs?: number; signal?: AbortSignal } = {},
-): Promise<StopReport> {
+): Promise<RunnerStopReport> {
   const store = await ctx.store();
   const asked = await store.requestRunnerStop(null);
   if (!o.wait || asked === 0) return { asked, stillRunning: 0 };
