@@ -4,7 +4,9 @@
  * round trips (sessions the server started) per job, scheduler status calls per worker cycle —
  * and the runner's peak RSS (VmHWM) while it works with M jobs in the database.
  *
- *   node bench/runner.ts [--jobs 1000] [--big 100000] [--max-queued 200]   (root; scripts/ci/sshd.sh)
+ *   node bench/runner.ts [--jobs 1000] [--big 100000] [--max-queued 200] [--default-flags]
+ *   (root; scripts/ci/sshd.sh). The runner runs with the node flag a detached `ferry runner start`
+ *   gives it (--max-semi-space-size=1); --default-flags measures it without.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     jobs: { type: "string", default: "1000" },
     big: { type: "string", default: "100000" },
     "max-queued": { type: "string", default: "200" },
+    "default-flags": { type: "boolean", default: false },
   },
 });
 const JOBS = Number(values.jobs);
@@ -81,7 +84,9 @@ async function phase(
   }
   const sessions0 = login.sessions();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [FERRY_MAIN, "runner", "start", "--foreground"], {
+  // the node flag a detached `ferry runner start` gives its runner (--default-flags: without it)
+  const flags = values["default-flags"] ? [] : ["--max-semi-space-size=1"];
+  const child = spawn(process.execPath, [...flags, FERRY_MAIN, "runner", "start", "--foreground"], {
     cwd: dir,
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, NO_COLOR: "1" },
@@ -120,7 +125,7 @@ async function phase(
 await using lab = await SshLab.create();
 const login = await lab.server("login");
 console.log(
-  `runner over loopback SSH (OpenSSH ControlMaster), shell scheduler, maxQueued ${MAX_QUEUED}; ${machineLoad()}`,
+  `runner over loopback SSH (OpenSSH ControlMaster), shell scheduler, maxQueued ${MAX_QUEUED}, node ${values["default-flags"] ? "default flags" : "--max-semi-space-size=1"}; load ${machineLoad()}`,
 );
 const a = await phase(lab, login, JOBS, JOBS, 600_000);
 const b = await phase(lab, login, BIG, null, 30_000);

@@ -67,6 +67,11 @@ export async function start(
   mkdirSync(dirname(paths.out), { recursive: true });
   const fd = openSync(paths.out, "a");
   const args = [
+    // A daemon's garbage is mostly short-lived (command outputs, tar chunks): a small young
+    // generation keeps its peak RSS near 130 MB instead of ~250 MB for 1,000 jobs over SSH
+    // (bench/runner.ts), at the same throughput. (It must be a flag at start: set later, V8
+    // ignores it.)
+    "--max-semi-space-size=1",
     ...process.execArgv,
     process.argv[1]!,
     "--project",
