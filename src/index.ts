@@ -62,7 +62,7 @@ export type {
 } from "./api/control.ts";
 export type { Logs, LogsRequest } from "./api/logs.ts";
 export type { ForgetReport, RecoverSummary, SubmitRequest, SubmitSummary } from "./api/offline.ts";
-export type { OpenProjectOptions, ProjectConfig } from "./api/project.ts";
+export type { OpenProjectOptions, ProjectConfig, ProjectRunner } from "./api/project.ts";
 export {
   /** Open a project from a folder, a ferry.yaml path, or a ferry.yaml-shaped object. */
   openProject,
@@ -80,6 +80,16 @@ export type {
 } from "./api/reads.ts";
 export type { Report, ReportInterval, ReportRow } from "./api/report.ts";
 export type { LaunchRequest, LaunchSummary, LostReport, QlaunchRequest, QlaunchSummary } from "./api/run.ts";
+export type {
+  LogEntry as RunnerLogEntry,
+  RunnerInfo,
+  RunnerResult,
+  RunnerRunRequest,
+  RunnerStatus,
+  RunnerStopReport,
+  WorkerRunnerStatus,
+  WorkerRunState,
+} from "./api/runner.ts";
 export type { Selection } from "./api/selection.ts";
 export type { ResolvedProject, ResolvedWorker } from "./config/load.ts";
 

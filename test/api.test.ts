@@ -61,15 +61,22 @@ describe("openProject", () => {
     assert.equal(existsSync(join(elsewhere, "hijacked.db")), false, "nothing was written there");
   });
 
-  test("a worker mode nothing can run is refused by name when the project is read", async () => {
+  test("a remote managed worker with a relative workDir is refused by name when the project is read", async () => {
     await assert.rejects(
       openProject({
-        config: { workers: { ...local, hpc: { mode: "managed", scheduler: "slurm", workDir: "/scratch" } } },
+        config: {
+          workers: {
+            ...local,
+            hpc: { mode: "managed", scheduler: "slurm", host: "cluster", workDir: "scratch" },
+          },
+        },
         dir: tempDir(),
       }),
       (e: Error) =>
         e instanceof ValidationError &&
-        /field "workers\.hpc\.mode": mode "managed": the runner daemon/.test(e.message),
+        /field "workers\.hpc\.workDir": "scratch" is relative: with host set, workDir is a folder on cluster/.test(
+          e.message,
+        ),
     );
   });
 });

@@ -50,13 +50,12 @@ describe("user mistakes are never internal errors", () => {
     assert.equal(empty.code, 2, "an empty name would mean every worker");
     assert.doesNotMatch(`${offline.stderr}${empty.stderr}`, /internal error/);
 
-    const managed = await project("  hpc: {mode: managed, scheduler: slurm, workDir: /scratch}\n");
+    const managed = await project(
+      "  hpc: {mode: managed, scheduler: slurm, host: cluster, workDir: scratch}\n",
+    );
     const r = await managed.run("jobs", "list");
     assert.equal(r.code, 3);
-    assert.match(
-      r.stderr,
-      /field "workers\.hpc\.mode": mode "managed": the runner daemon .* is not part of this ferry yet/,
-    );
+    assert.match(r.stderr, /field "workers\.hpc\.workDir": "scratch" is relative: with host set/);
   });
 
   test("numbers and ids are checked where they are typed: exit 2, and nothing runs", async () => {

@@ -30,7 +30,30 @@ import * as offline from "./offline.ts";
 import * as reads from "./reads.ts";
 import { type Report, report } from "./report.ts";
 import * as run from "./run.ts";
+import * as runnerApi from "./runner.ts";
 import type { Selection } from "./selection.ts";
+
+/** `project.runner`: the runner daemon's operations. */
+export interface ProjectRunner {
+  run(options?: runnerApi.RunnerRunRequest): Promise<runnerApi.RunnerResult>;
+  login(options: {
+    workers?: readonly string[];
+    interactive: boolean;
+  }): Promise<{ worker: string; message: string }[]>;
+  stop(options?: {
+    wait?: boolean;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+  }): Promise<runnerApi.RunnerStopReport>;
+  status(): Promise<runnerApi.RunnerStatus>;
+  logs(options: {
+    tail?: number;
+    follow?: boolean;
+    signal?: AbortSignal;
+    onEntry: (e: runnerApi.LogEntry) => void;
+  }): Promise<void>;
+  paths(): { stateDir: string; log: string; out: string };
+}
 
 /** ferry.yaml as an object (the same keys and defaults as the file). */
 export type ProjectConfig = z.input<typeof projectSchema>;
@@ -246,6 +269,22 @@ export class Project implements AsyncDisposable {
   /** Submit pilot jobs that run `ferry launch` on compute nodes (FireWorks' qlaunch). */
   qlaunch(mode: "singleshot" | "rapidfire", options: run.QlaunchRequest = {}): Promise<run.QlaunchSummary> {
     return run.qlaunch(this.#ctx, mode, options);
+  }
+
+  /**
+   * The runner daemon that drives managed workers: run one here (`run`), stop every runner of
+   * the project from any machine (`stop`), their state (`status`) and logs (`logs`).
+   */
+  get runner(): ProjectRunner {
+    const ctx = this.#ctx;
+    return {
+      run: (o = {}) => runnerApi.runRunner(ctx, o),
+      login: (o) => runnerApi.loginWorkers(ctx, o),
+      stop: (o = {}) => runnerApi.stopRunners(ctx, o),
+      status: () => runnerApi.runnerStatus(ctx),
+      logs: (o) => runnerApi.runnerLogs(ctx, o),
+      paths: () => runnerApi.runnerPaths(ctx),
+    };
   }
 
   /** Close the database connection. The project cannot be used afterwards. */

@@ -64,6 +64,10 @@ export const GROUPS: ReadonlyMap<string, string> = new Map([
   ["offline", "offline mode: compute nodes that cannot reach the database (shared filesystem)"],
   ["import", "add workflows written for other tools"],
   ["qlaunch", "submit pilot jobs that run ferry launch on compute nodes (FireWorks' qlaunch)"],
+  [
+    "runner",
+    "managed mode: the daemon that stages, submits, watches and collects jobs (locally or over SSH)",
+  ],
 ]);
 
 const force = flag("--force", "stop live (queued or running) runs first instead of refusing");
@@ -368,5 +372,38 @@ export const COMMANDS: readonly CommandSpec[] = [
       ...json,
     },
     load: async () => (await import("./commands/qlaunch.ts")).rapidfire,
+  }),
+  command("runner start", {
+    summary: "start the runner daemon for the project's managed workers (detached unless --foreground)",
+    options: {
+      foreground: flag("--foreground", "run in this terminal (log lines to stdout; Ctrl+C stops it)"),
+      worker: list("-w, --worker <names>", "only these managed workers (default: every one)", name),
+      ...json,
+    },
+    help: "Detached, the runner logs to .ferry/runner/ (read it with `ferry runner logs`). An ssh host that asks a one-time code is logged in to here first, answering at this terminal; the detached runner reuses that connection.",
+    load: async () => (await import("./commands/runner.ts")).start,
+  }),
+  command("runner stop", {
+    summary: "ask every runner of the project to stop (from any machine that reaches the database)",
+    options: {
+      wait: flag("--wait", "wait until they have stopped"),
+      timeout: value("--timeout <seconds>", "with --wait: give up after this long (default 120)", seconds),
+      ...json,
+    },
+    load: async () => (await import("./commands/runner.ts")).stop,
+  }),
+  command("runner status", {
+    summary: "the project's runners and each managed worker's state, queue counts, last error, next cycle",
+    options: { ...json },
+    load: async () => (await import("./commands/runner.ts")).status,
+  }),
+  command("runner logs", {
+    summary: "the runner log: one line per step",
+    options: {
+      follow: flag("-f, --follow", "keep printing new lines (Ctrl+C stops)"),
+      lines: value("-n, --lines <n>", "only the last n lines", positive),
+      json: flag("--json", "JSON lines, as written"),
+    },
+    load: async () => (await import("./commands/runner.ts")).logs,
   }),
 ];

@@ -11,7 +11,7 @@ import { issuesFromZod, parseFlowText } from "../flow/parse.ts";
 import { type Issue, NotFoundError, ValidationError } from "../model/errors.ts";
 import { didYouMean } from "../model/suggest.ts";
 import type { DatabaseTarget } from "../model/types.ts";
-import { projectSchema, type WorkerConfig } from "./schema.ts";
+import { projectSchema, type RunnerConfig, type WorkerConfig } from "./schema.ts";
 
 export const PROJECT_FILE = "ferry.yaml";
 
@@ -24,6 +24,7 @@ export interface ResolvedProject {
   database: DatabaseTarget;
   workers: Readonly<Record<string, ResolvedWorker>>;
   defaultWorker: string;
+  runner: Readonly<RunnerConfig>;
 }
 
 export interface LoadOptions {
@@ -34,18 +35,6 @@ export interface LoadOptions {
   /** Default: the current folder. */
   cwd?: string;
 }
-
-/**
- * Worker modes the schema accepts but nothing in this ferry can run yet, with what to use
- * instead. A project naming one is refused by name when it is read (exit 3), never later with
- * an internal error. The driver that runs a mode removes its entry.
- */
-export const MODES_WITHOUT_DRIVER: ReadonlyMap<string, string> = new Map([
-  [
-    "managed",
-    "the runner daemon that drives managed workers is not part of this ferry yet; use mode: offline (ferry offline submit / recover) or mode: pull",
-  ],
-]);
 
 /** `project` (a ferry.yaml or its folder), else ferry.yaml in `cwd` or any parent. */
 export function findProjectFile(options: LoadOptions = {}): string | null {
@@ -101,12 +90,19 @@ export function resolveProject(raw: unknown, file: string, options: LoadOptions 
   const workers: Record<string, ResolvedWorker> = Object.create(null);
   const unrunnable: Issue[] = [];
   for (const [name, w] of Object.entries(p.workers)) {
-    const why = MODES_WITHOUT_DRIVER.get(w.mode);
-    if (why) unrunnable.push({ file, field: `workers.${name}.mode`, message: `mode "${w.mode}": ${why}` });
     const abs = (path: string) => (isAbsolute(path) ? path : resolve(dir, path));
+    // a remote worker's workDir is a path on the cluster: nothing here can resolve it
+    if (w.mode === "managed" && w.host !== undefined && !w.workDir.startsWith("/")) {
+      unrunnable.push({
+        file,
+        field: `workers.${name}.workDir`,
+        message: `"${w.workDir}" is relative: with host set, workDir is a folder on ${w.host} and must be absolute (e.g. /scratch/$USER/ferry)`,
+      });
+    }
     const queue =
       w.mode === "pull" && w.queue ? { queue: { ...w.queue, launcherDir: abs(w.queue.launcherDir) } } : {};
-    workers[name] = Object.freeze({ ...w, ...queue, name, workDir: abs(w.workDir) });
+    const workDir = w.mode === "managed" && w.host !== undefined ? w.workDir : abs(w.workDir);
+    workers[name] = Object.freeze({ ...w, ...queue, name, workDir });
   }
   if (unrunnable.length > 0) throw new ValidationError(`invalid project file ${file}`, unrunnable);
   const names = Object.keys(workers);
@@ -125,7 +121,14 @@ export function resolveProject(raw: unknown, file: string, options: LoadOptions 
       },
     ]);
   }
-  return Object.freeze({ dir, file, database, workers: Object.freeze(workers), defaultWorker });
+  return Object.freeze({
+    dir,
+    file,
+    database,
+    workers: Object.freeze(workers),
+    defaultWorker,
+    runner: Object.freeze({ ...p.runner }),
+  });
 }
 
 export function loadProject(options: LoadOptions = {}): ResolvedProject {

@@ -8,17 +8,29 @@ import { resourcesSchema, SCHEDULER_NAMES, walltimeSchema } from "../model/resou
 
 const seconds = (d: number, what: string) => z.number().positive().default(d).describe(what);
 
-export const sshTransportSchema = z.strictObject({
-  type: z.literal("ssh"),
-  host: z.string().min(1).describe("Host name or ~/.ssh/config alias."),
-  user: z.string().min(1).optional(),
-  port: z.number().int().positive().optional(),
-  identityFile: z.string().min(1).optional().describe("Private key file."),
+/**
+ * How a managed worker reaches its cluster: through the system OpenSSH client, so the user's
+ * ~/.ssh/config (Host aliases, ProxyJump, Match, Include, certificates) applies as is — if
+ * `ssh <host>` works in a terminal, the runner works. These keys only override that config.
+ */
+export const sshOptionsSchema = z.strictObject({
+  configFile: z.string().min(1).optional().describe("An ssh config file instead of ~/.ssh/config (ssh -F)."),
+  user: z.string().min(1).optional().describe("Overrides the config's User."),
+  port: z.number().int().positive().optional().describe("Overrides the config's Port."),
+  identityFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Private key file (overrides the config's IdentityFile)."),
   knownHostsFile: z
     .string()
     .min(1)
     .optional()
     .describe("Default ~/.ssh/known_hosts; host keys are always verified."),
+  options: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.string())
+    .optional()
+    .describe('More ssh -o Key=Value options (e.g. {ServerAliveInterval: "30"}).'),
 });
 
 const commonWorker = {
@@ -170,7 +182,22 @@ export const managedWorkerSchema = z.strictObject({
   mode: z.literal("managed"),
   ...batchWorker,
   batch: batchField,
-  transport: z.union([z.literal("local"), sshTransportSchema]).default("local"),
+  workDir: z
+    .string()
+    .min(1)
+    .describe(
+      "Root of the launch directories: on the cluster (an absolute path) when `host` is set, else on this machine (relative paths: to the project folder).",
+    ),
+  host: z
+    .string()
+    .min(1)
+    .refine((h) => !h.startsWith("-"), "an ssh destination never starts with '-'")
+    .optional()
+    .describe(
+      "The cluster's login node as `ssh` takes it: a Host alias of ~/.ssh/config, host or user@host. Absent: a local worker (the runner runs the scheduler on this machine).",
+    ),
+  ssh: sshOptionsSchema.optional().describe("Overrides of the ssh config for `host`."),
+  cycleSeconds: seconds(10, "How often the runner advances this worker's jobs (stage, submit, collect)."),
 });
 
 export const workerSchema = z.discriminatedUnion("mode", [
@@ -193,6 +220,24 @@ export const databaseSchema = z.union([
   }),
 ]);
 
+/** The runner daemon (`ferry runner start`), for every runner of the project. */
+export const runnerSchema = z.strictObject({
+  leaseSeconds: seconds(
+    30,
+    "A runner renews its lease on each worker this often (a third of it); a runner killed with SIGKILL is replaced once its lease has expired.",
+  ),
+  maxFailures: z
+    .number()
+    .int()
+    .positive()
+    .default(5)
+    .describe(
+      "After this many failed cycles in a row a worker is unreachable (or needs-login) and its claimed jobs are HELD with the reason.",
+    ),
+  backoffSeconds: seconds(2, "Wait after a worker's first failed cycle; doubled after each further failure."),
+  backoffMaxSeconds: seconds(300, "The longest wait between two cycles of a failing worker."),
+});
+
 export const projectSchema = z.strictObject({
   database: databaseSchema
     .prefault({ sqlite: ".ferry/ferry.db" })
@@ -201,6 +246,7 @@ export const projectSchema = z.strictObject({
     .record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/), workerSchema)
     .prefault({ local: { mode: "pull", workDir: "runs" } })
     .describe("Where jobs run."),
+  runner: runnerSchema.prefault({}).describe("The runner daemon that drives managed workers."),
   defaults: z
     .strictObject({
       worker: z
@@ -216,6 +262,7 @@ export type WorkerConfig = z.infer<typeof workerSchema>;
 export type PullWorkerConfig = z.infer<typeof pullWorkerSchema>;
 export type OfflineWorkerConfig = z.infer<typeof offlineWorkerSchema>;
 export type ManagedWorkerConfig = z.infer<typeof managedWorkerSchema>;
+export type RunnerConfig = z.infer<typeof runnerSchema>;
 
 export function projectJsonSchema(): unknown {
   return z.toJSONSchema(projectSchema, { io: "input", unrepresentable: "any" });

@@ -26,6 +26,7 @@ import {
   readJobs,
   split,
 } from "./decide.ts";
+import { HOLDABLE_IN_PLACE } from "./lifecycle/hold.ts";
 import { cancelRuns, type StopOptions, stopProcesses } from "./stop.ts";
 import { applyEdits, describeEdits, type JobEdits } from "./update.ts";
 
@@ -107,7 +108,9 @@ function release(
 
 /**
  * `ferry retry`: release HELD jobs (a submission the scheduler refused, an infrastructure
- * failure past its retries) to WAITING, READY when their parents are done.
+ * failure past its retries) to WAITING, READY when their parents are done. A job held in place
+ * (its worker was unreachable while its run was staged or on the cluster: lifecycle/hold.ts)
+ * goes back to the state it was held from, with the same run — nothing runs twice.
  */
 export function retryJobs(store: Store, ids: readonly number[], o: ControlOptions = {}) {
   return simple(
@@ -115,9 +118,27 @@ export function retryJobs(store: Store, ids: readonly number[], o: ControlOption
     ids,
     o,
     (j) => (j.state === "HELD" ? null : `${j.state}, not HELD`),
-    async (tx, back, now) => {
+    async (tx, held, now) => {
+      const runs = await tx.currentRuns(held);
+      const jobs = new Map((await tx.getJobs(held)).map((j) => [j.id, j]));
+      // back to where its run is now (it may have moved while held: a lookup found it queued)
+      const holdable = HOLDABLE_IN_PLACE as readonly string[];
+      const inPlace = (id: number) => {
+        const run = runs.get(id);
+        return holdable.includes(jobs.get(id)?.heldFrom ?? "") &&
+          run !== undefined &&
+          !run.archived &&
+          holdable.includes(run.state)
+          ? (run.state as (typeof HOLDABLE_IN_PLACE)[number])
+          : null;
+      };
+      for (const from of HOLDABLE_IN_PLACE) {
+        const ids = held.filter((id) => inPlace(id) === from);
+        if (ids.length > 0) await tx.transitionJobs(ids, { from: ["HELD"], to: from, reason: "retry", now });
+      }
+      const back = held.filter((id) => inPlace(id) === null);
+      await tx.updateJobs(held, { heldFrom: null }, now);
       await tx.transitionJobs(back, { from: ["HELD"], to: "WAITING", reason: "retry", now });
-      await tx.updateJobs(back, { heldFrom: null }, now);
       await tx.recountParents(back);
       await tx.promoteReady(back, now);
     },

@@ -27,6 +27,10 @@ export interface AdoptOptions {
   ws: WorkerScheduler;
   owner: string;
   now?: () => number;
+  /** How long the adopter's own lease on what it takes over lasts (default SUBMIT_LEASE_MS). */
+  leaseMs?: number;
+  /** Also take up what `owner` itself left RESERVED or STAGED (a runner's cut-off cycle). */
+  ownLeftovers?: boolean;
 }
 
 export type Adopted = Reconciled & { examined: number };
@@ -57,14 +61,19 @@ export async function adoptAbandoned(store: Store, worker: BatchWorker, o: Adopt
   const now = o.now ?? Date.now;
   const found = await findAbandonedSubmissions(store, {
     transport: o.transport,
-    modes: ["offline"],
+    modes: [worker.mode],
     workers: [worker.name],
     now: now(),
+    ...(o.ownLeftovers ? { alsoOwnedBy: o.owner } : {}),
   });
   const empty: Adopted = { ...noneAdopted(), examined: found.length };
   if (found.length === 0) return empty;
   const taken = await store.transaction((tx) =>
-    takeOverRuns(tx, found, { owner: o.owner, leaseExpiresAt: now() + SUBMIT_LEASE_MS, now: now() }),
+    takeOverRuns(tx, found, {
+      owner: o.owner,
+      leaseExpiresAt: now() + (o.leaseMs ?? SUBMIT_LEASE_MS),
+      now: now(),
+    }),
   );
   for (const r of taken.filter((x) => x.state === "RESERVED")) {
     const released = await store.transaction((tx) =>
@@ -127,7 +136,7 @@ export async function deadSubmissions(
   for (const worker of workers) {
     const runs = await findAbandonedSubmissions(store, {
       transport: o.transport,
-      modes: ["offline"],
+      modes: [worker.mode],
       workers: [worker.name],
       now: Date.now(),
     });

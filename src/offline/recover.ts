@@ -28,7 +28,7 @@ import { applyOutcome, applyOutcomes, outcomeFromBundle, type RunOutcome } from 
 import { errorMessage, FerryError } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
-import type { Run, RunError } from "../model/types.ts";
+import type { Run, RunError, RunMode } from "../model/types.ts";
 import type { SchedulerJobStatus } from "../schedulers/types.ts";
 import type { Store } from "../store/store.ts";
 import { LocalTransport } from "../transport/local.ts";
@@ -44,6 +44,8 @@ export interface RecoverOptions {
   now?: () => number;
   /** Where launch directories are read and scheduler commands run (default: this machine). */
   transport?: Transport;
+  /** Runs of these modes (default offline; the runner passes managed). */
+  modes?: readonly RunMode[];
 }
 
 export interface RecoverSummary {
@@ -231,7 +233,7 @@ export async function offlineRecover(
   };
   const runs = await store.findRuns({
     states: ACTIVE_RUN_STATES,
-    modes: ["offline"],
+    modes: o.modes ?? ["offline"],
     ...(o.worker ? { workers: [o.worker] } : {}),
   });
   s.examined = runs.length;
@@ -243,7 +245,8 @@ export async function offlineRecover(
     const done: { run: Run; outcome: RunOutcome }[] = [];
     for (const run of batch) {
       const job = jobs.get(run.jobId);
-      if (!job || !run.launchDir) continue;
+      // a job HELD in place (its worker was unreachable) waits for `ferry retry` to be advanced
+      if (!job || !run.launchDir || job.state === "HELD") continue;
       // one run's files never stop the others: what goes wrong here is this run's problem
       try {
         const files = await readRunFiles(local, run.launchDir, run.id, runScope(job, job.recovery, now()));

@@ -21,10 +21,11 @@ import type { ResolvedProject } from "../config/load.ts";
 import { type ClaimedRun, claimRuns } from "../engine/claim.ts";
 import { failClaimed } from "../engine/fail-claimed.ts";
 import { newLeaseOwner, stageRuns } from "../engine/lifecycle/index.ts";
-import { errorMessage, ValidationError } from "../model/errors.ts";
+import { errorMessage, TransportError, ValidationError } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
 import type { Store } from "../store/store.ts";
+import { BatchingTransport } from "../transport/batching.ts";
 import { LocalTransport } from "../transport/local.ts";
 import type { Transport } from "../transport/types.ts";
 import { type Adopted, adoptAbandoned, SUBMIT_LEASE_MS } from "./adopt.ts";
@@ -41,6 +42,14 @@ export interface SubmitOptions {
   events?: FerryEvents;
   /** Where bundles are written and commands run (default: this machine). */
   transport?: Transport;
+  /** The lease owner written on claimed runs (default: a new one for this process on the transport's host). */
+  owner?: string;
+  /** How long a claim protects its runs from adoption (default 10 min; a runner renews shorter ones). */
+  leaseMs?: number;
+  /** Adopt what this owner itself left half-way too (the runner: its previous cycle was cut off). */
+  adoptOwn?: boolean;
+  /** Write each claimed batch's bundles together (transport/batching.ts): the runner over SSH. */
+  batchUploads?: boolean;
 }
 
 export interface SubmitSummary {
@@ -69,9 +78,16 @@ export async function offlineSubmit(
 ): Promise<SubmitSummary> {
   const transport = o.transport ?? new LocalTransport();
   const ws = workerScheduler(worker, undefined, transport);
-  const owner = newLeaseOwner(transport.host);
+  const owner = o.owner ?? newLeaseOwner(transport.host);
+  const leaseMs = o.leaseMs ?? SUBMIT_LEASE_MS;
   const c: SubmitContext = { store, worker, ws, transport, owner };
-  const adopted = await adoptAbandoned(store, worker, { transport, ws, owner });
+  const adopted = await adoptAbandoned(store, worker, {
+    transport,
+    ws,
+    owner,
+    leaseMs,
+    ...(o.adoptOwn ? { ownLeftovers: true } : {}),
+  });
   const summary: SubmitSummary = {
     worker: worker.name,
     submitted: [],
@@ -82,7 +98,7 @@ export async function offlineSubmit(
     limitedBy: null,
   };
   const active = (
-    await store.findRuns({ states: ACTIVE_RUN_STATES, workers: [worker.name], modes: ["offline"] })
+    await store.findRuns({ states: ACTIVE_RUN_STATES, workers: [worker.name], modes: [worker.mode] })
   ).length;
   let room = Number.POSITIVE_INFINITY;
   // a batch worker's maxQueued counts pilots (batch/pilots.ts), not jobs
@@ -102,9 +118,9 @@ export async function offlineSubmit(
       worker: { name: worker.name, workDir: worker.workDir, categories: worker.categories },
       limit: Math.min(BATCH, limit - taken),
       to: "RESERVED",
-      mode: "offline",
+      mode: worker.mode,
       leaseOwner: owner,
-      leaseMs: SUBMIT_LEASE_MS,
+      leaseMs,
       host: transport.host,
       ...(o.jobIds ? { jobIds: o.jobIds } : {}),
     });
@@ -113,10 +129,11 @@ export async function offlineSubmit(
     if (claimed.claimed.length === 0 && claimed.failed.length === 0) break;
     taken += claimed.claimed.length;
     const written: { claim: ClaimedRun; req: ReturnType<typeof submitRequest> }[] = [];
+    const writer = o.batchUploads ? new BatchingTransport(transport) : transport;
     for (const claim of claimed.claimed) {
       const req = submitRequest(worker, ws, claim);
       try {
-        await writeBundle(transport, {
+        await writeBundle(writer, {
           launchDir: claim.launchDir,
           runId: claim.runId,
           attempt: claim.attempt,
@@ -135,6 +152,15 @@ export async function offlineSubmit(
         });
         written.push({ claim, req });
       } catch (e) {
+        // the transport failed (ssh down, disk full on the login side): the job is not at fault —
+        // HELD with the reason, `ferry retry` resumes it; nothing was submitted
+        if (e instanceof TransportError) {
+          const message = `cannot write the bundle on ${transport.host}: ${errorMessage(e)}`;
+          await hold(c, claim.runId, message);
+          summary.held.push({ jobId: claim.job.id, name: claim.job.name, message });
+          broken ??= message;
+          continue;
+        }
         const message =
           e instanceof ValidationError ? e.message : `cannot write the bundle: ${errorMessage(e)}`;
         const now = Date.now();
@@ -159,13 +185,26 @@ export async function offlineSubmit(
         summary.failed.push({ jobId: claim.job.id, name: claim.job.name, message });
       }
     }
+    if (writer instanceof BatchingTransport && written.length > 0) {
+      try {
+        await writer.flush();
+      } catch (e) {
+        // nothing of this batch may be on the target: none of it is staged (HELD, as above)
+        const message = `cannot write the bundles on ${transport.host}: ${errorMessage(e)}`;
+        for (const w of written.splice(0)) {
+          await hold(c, w.claim.runId, message);
+          summary.held.push({ jobId: w.claim.job.id, name: w.claim.job.name, message });
+        }
+        broken ??= message;
+      }
+    }
     const now = Date.now();
     const staged = new Set(
       await store.transaction((tx) =>
         stageRuns(
           tx,
           written.map((w) => ({ runId: w.claim.runId, jobId: w.claim.job.id })),
-          { now, leaseOwner: owner, leaseExpiresAt: now + SUBMIT_LEASE_MS },
+          { now, leaseOwner: owner, leaseExpiresAt: now + leaseMs },
         ),
       ),
     );
@@ -213,7 +252,7 @@ export async function offlineSubmit(
       // may then have adopted the rest: renewing with a compare-and-set makes the two exclusive
       const renewed = await store.updateRuns(
         [claim.runId],
-        { leaseExpiresAt: Date.now() + SUBMIT_LEASE_MS },
+        { leaseExpiresAt: Date.now() + leaseMs },
         Date.now(),
         { states: ["STAGED"], archived: false, leaseOwner: owner },
       );

@@ -81,8 +81,11 @@ for (const d of dialects()) {
       try {
         const old = await openStore(target);
         const { jobIds } = await addFlow(old, diamond());
-        // what ferry 0.1.0 left behind: no scheduler_polls, no job options (4), schema version 1
+        // what ferry 0.1.0 left behind: no scheduler_polls, no job options (4), no runner leases
+        // (5), schema version 1
         await old.db.exec("DROP TABLE scheduler_polls");
+        await old.db.exec("DROP TABLE runners");
+        await old.db.exec("DROP TABLE runner_workers");
         for (const c of ["label", "env", "pre_run", "on_missing_reference"])
           await old.db.exec(`ALTER TABLE jobs DROP COLUMN ${c}`);
         await old.db.run("DELETE FROM ferry_migrations WHERE version > 1");
@@ -90,6 +93,7 @@ for (const d of dialects()) {
         const store = await openStore(target);
         assert.equal((await store.getJob(jobIds.a!))!.state, "READY");
         assert.deepEqual(await store.takePollSlot("w", 1, 1000), { taken: true });
+        assert.deepEqual(await store.listRunners(), []);
         await store.close();
       } finally {
         await dispose();

@@ -15,6 +15,7 @@ import * as flows from "./queries/flows.ts";
 import type { JobFilter } from "./queries/job-filter.ts";
 import * as jobs from "./queries/jobs.ts";
 import * as polls from "./queries/polls.ts";
+import * as runners from "./queries/runners.ts";
 import * as runs from "./queries/runs.ts";
 import * as transitions from "./queries/transitions.ts";
 import type { Db, SqlClient } from "./sql.ts";
@@ -23,6 +24,7 @@ export type { Claimed, ClaimOptions } from "./queries/claim.ts";
 export type { NewJobEvent } from "./queries/events.ts";
 export type { JobFilter } from "./queries/job-filter.ts";
 export type { FindOptions, JobPatch, NewJob } from "./queries/jobs.ts";
+export type { DbRunner, DbRunnerWorker, WorkerRunState, WorkerStatePatch } from "./queries/runners.ts";
 export type { NewRun, RunGuard, RunPatch, RunQuery } from "./queries/runs.ts";
 export type { TransitionOptions } from "./queries/transitions.ts";
 
@@ -221,6 +223,44 @@ export class StoreOps {
   }
   archiveRuns(jobIds: readonly number[], now: number): Promise<number> {
     return runs.archiveRuns(this.c, jobIds, now);
+  }
+
+  // the runner daemon's leases
+  listRunners(): Promise<runners.DbRunner[]> {
+    return runners.listRunners(this.c);
+  }
+  getRunner(id: string): Promise<runners.DbRunner | undefined> {
+    return runners.getRunner(this.c, id);
+  }
+  insertRunner(r: { id: string; host: string; pid: number; now: number; logPath: string | null }) {
+    return runners.insertRunner(this.c, r);
+  }
+  heartbeatRunner(id: string, now: number): Promise<runners.DbRunner | undefined> {
+    return runners.heartbeatRunner(this.c, id, now);
+  }
+  requestRunnerStop(id: string | null = null): Promise<number> {
+    return runners.requestRunnerStop(this.c, id);
+  }
+  markRunnerStopped(id: string, now: number): Promise<void> {
+    return runners.markRunnerStopped(this.c, id, now);
+  }
+  takeWorkerLease(worker: string, runnerId: string, now: number, expiresAt: number): Promise<boolean> {
+    return runners.takeWorkerLease(this.c, worker, runnerId, now, expiresAt);
+  }
+  recordWorkerState(worker: string, runnerId: string, p: runners.WorkerStatePatch, now: number) {
+    return runners.recordWorkerState(this.c, worker, runnerId, p, now);
+  }
+  listRunnerWorkers(): Promise<runners.DbRunnerWorker[]> {
+    return runners.listRunnerWorkers(this.c);
+  }
+  releaseWorkerLease(worker: string, runnerId: string, now: number): Promise<boolean> {
+    return runners.releaseWorkerLease(this.c, worker, runnerId, now);
+  }
+  reviveRunner(id: string, now: number): Promise<boolean> {
+    return runners.reviveRunner(this.c, id, now);
+  }
+  renewRunnerClaims(owner: string, expiresAt: number, now: number): Promise<number> {
+    return runners.renewRunnerClaims(this.c, owner, expiresAt, now);
   }
 
   /**

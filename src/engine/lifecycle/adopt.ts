@@ -15,6 +15,13 @@ export interface AbandonedQuery {
   modes: readonly RunMode[];
   workers?: readonly string[];
   now: number;
+  /**
+   * RESERVED runs leased by this owner count as left over too: a runner's own earlier cycle that
+   * was cut off (the database went away between claim and stage), which no other process may
+   * adopt while the runner lives and renews its lease. (Its STAGED runs are not renewed: they are
+   * adopted, and looked up in the queue, once their lease expires, as anyone's.)
+   */
+  alsoOwnedBy?: string;
 }
 
 /** RESERVED and STAGED runs whose submitter is gone (forgotten and archived runs excluded). */
@@ -25,7 +32,12 @@ export async function findAbandonedSubmissions(store: Store, q: AbandonedQuery):
     ...(q.workers ? { workers: q.workers } : {}),
   });
   const out: Run[] = [];
-  for (const r of runs) if (await leaseAbandoned(q.transport, r, q.now)) out.push(r);
+  for (const r of runs)
+    if (
+      (q.alsoOwnedBy !== undefined && r.state === "RESERVED" && r.leaseOwner === q.alsoOwnedBy) ||
+      (await leaseAbandoned(q.transport, r, q.now))
+    )
+      out.push(r);
   return out;
 }
 

@@ -14,12 +14,14 @@
  *   collect  any active state → COMPLETED|FAILED, exactly once          engine/outcome.ts
  *   release  never submitted or never started → READY                   release.ts
  *   adopt    take over a dead submitter's RESERVED/STAGED runs          adopt.ts, reconcile.ts
+ *   hold     STAGED|SUBMITTED|RUNNING|FINISHED → HELD, run untouched     hold.ts
  *
  * Functions taking a `tx` run inside the caller's transaction (several steps may share one);
  * the others open their own.
  */
 export { type AbandonedQuery, findAbandonedSubmissions, takeOverRuns } from "./adopt.ts";
 export { failVanished, recordVanished, type VanishRecord } from "./finish.ts";
+export { HOLDABLE_IN_PLACE, holdInPlace } from "./hold.ts";
 export { recordLost } from "./lost.ts";
 export { leaseAbandoned, newLeaseOwner, ownerGone, parseLeaseOwner, wrapperAlive } from "./owner.ts";
 export {

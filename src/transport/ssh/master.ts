@@ -189,6 +189,10 @@ export class Master {
       });
     }
     if (reason === "auth") {
+      // without a prompt function ssh asks nothing (NumberOfPasswordPrompts=0): the server's list
+      // of methods left says it wanted an answer
+      refusedPrompt ||=
+        o.prompt === undefined && /Permission denied \([^)]*keyboard-interactive/.test(stderr);
       const hint = refusedPrompt
         ? ". The server asked a question (one-time code or password) and no prompt is wired: start ferry from a terminal (ferry runner start) to answer it."
         : `. Check that \`ssh ${host}\` works in a terminal.`;

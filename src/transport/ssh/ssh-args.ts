@@ -38,6 +38,9 @@ export function masterArgs(o: ResolvedSshOptions, controlPath: string): string[]
     ...opt("StrictHostKeyChecking", "yes"),
     ...knownHosts(o),
     ...opt("BatchMode", "no"),
+    // Nobody to ask: answer no question at all. ssh would otherwise send an empty answer for
+    // each of its 3 prompts, and a site's MFA counts every one as a failed code (accounts lock).
+    ...(o.prompt === undefined ? opt("NumberOfPasswordPrompts", "0") : []),
     ...opt("ClearAllForwardings", "yes"),
     ...opt("RemoteCommand", "none"),
     ...opt("ControlPersist", `${o.controlPersistS}s`),
