@@ -8,7 +8,8 @@
  *   galloping and bisecting `changes({ after, limit: 1 })`, about 2·log2(id) one-row reads, once;
  * - per-worker load: `jobs()` with a run query on the current run's worker, per worker;
  * - a flow's summary alone: `flow()` reads every job too, so a flow page (summary) and its graph
- *   (jobs and edges), asked for together, share one read kept for FLOW_MEMO_MS.
+ *   (jobs and edges), asked for together, share one read kept for FLOW_MEMO_MS, or until the
+ *   live feed sees a change of that flow.
  */
 import type { Project } from "../api/project.ts";
 import type { FlowDetails } from "../api/reads.ts";
@@ -175,6 +176,9 @@ export function projectBackend(project: Project): WebBackend {
 
     async changes(after, limit): Promise<{ changes: StateChange[]; last: number }> {
       const r = await project.changes({ after, limit });
+      // a flow that changed is read again: the live feed reads changes before it tells a page,
+      // so the page's refresh that follows never gets the read from before the change
+      for (const c of r.changes) memo.delete(c.flowId);
       return { changes: r.changes, last: r.last };
     },
 
