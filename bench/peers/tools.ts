@@ -12,7 +12,8 @@ import { openStore } from "../../src/store/open.ts";
 import { type FlowKind, ferryFlow } from "./flows.ts";
 import { PEERS_DIR } from "./venv.ts";
 
-const FERRY = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+// started as the installed `ferry` command starts: bin/ferry.mjs turns the compile cache on first
+const FERRY = fileURLToPath(new URL("../../bin/ferry.mjs", import.meta.url));
 
 export interface Measured {
   seconds: number;
