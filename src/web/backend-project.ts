@@ -173,6 +173,12 @@ export function projectBackend(project: Project): WebBackend {
       );
     },
 
+    runner: () => project.runner.status(),
+
+    async stopRunners() {
+      return { asked: (await project.runner.stop()).asked };
+    },
+
     async changes(after, limit): Promise<{ changes: StateChange[]; last: number }> {
       const r = await project.changes({ after, limit });
       return { changes: r.changes, last: r.last };
