@@ -60,7 +60,6 @@ tr.stale td{color:#6b7480}
 .needs-login{background:#fdecea;border:1px solid #f5c2bd;color:#5c130d;padding:8px 12px;border-radius:4px;margin:8px 0}
 .no-runner{background:#fff;border:1px solid #dde1e6;padding:8px 12px}
 #runner-state table{margin-bottom:10px}
-.placeholder{border:2px dashed #b4bcc6;padding:12px;background:#fbfbfc;color:#4a525c}
 .htmx-indicator{opacity:0}.htmx-request .htmx-indicator,.htmx-request.htmx-indicator{opacity:1}
 ${states}
 `;
