@@ -3,14 +3,18 @@
  * a runner the page says so and how to start one; with `ferry runner start --foreground` driving a
  * local managed worker (shell scheduler) it shows the runner (host, pid, heartbeat) and the
  * worker's state; "stop runner" previews, refuses a POST without the CSRF token, then sets the
- * stop flag and the runner exits.
+ * stop flag and the runner exits. A runner without a terminal on a host that asks a one-time code
+ * (the sshd rig): the worker is needs-login, in red, with the commands that log in.
  */
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
-import { describe, test } from "node:test";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
 import { ferry, spawnFerry } from "./helpers/cli.ts";
+import { skipUnless } from "./helpers/components.ts";
 import { testProject } from "./helpers/project.ts";
 import { FLOW, FLOW_JOBS, managedLocal, PY_TASKS, TASKS, waitFor } from "./helpers/runner.ts";
+import { processesMentioning, type Sshd, SshLab } from "./helpers/sshd.ts";
 import { dialects } from "./helpers/stores.ts";
 import { type RunningWeb, startFerryWeb } from "./helpers/web.ts";
 
@@ -76,7 +80,10 @@ describe("the runner on the Workers page", { skip: d.skip }, () => {
       const page = await s.get("/workers");
       assert.doesNotMatch(page, /No runner is running/);
       const r = row(page, "data-runner=");
-      assert.match(r, new RegExp(`^\\S+ ${hostname()} ${runner.pid} \\d{4}-\\d\\d-\\d\\d [\\d:]+ \\d+s ago no$`));
+      assert.match(
+        r,
+        new RegExp(`^\\S+ ${hostname()} ${runner.pid} \\d{4}-\\d\\d-\\d\\d [\\d:]+ \\d+s ago no$`),
+      );
       const seconds = Number(/ (\d+)s ago /.exec(r)?.[1]);
       assert.ok(seconds <= 5, `a heartbeat at most a few seconds old: ${r}`);
       assert.match(
@@ -114,5 +121,68 @@ describe("the runner on the Workers page", { skip: d.skip }, () => {
     const page = await (await session(web)).get("/workers");
     assert.match(page, /No runner is running\. This project has no managed worker/);
     assert.doesNotMatch(page, /data-runner-worker/);
+  });
+});
+
+describe("a worker that needs a login, on the Workers page", { skip: skipUnless("sshd") }, () => {
+  let lab: SshLab;
+  let login: Sshd;
+  before(async () => {
+    lab = await SshLab.create();
+    login = await lab.server("login", { mfa: { code: "424242" } });
+  });
+  after(async () => {
+    await lab?.[Symbol.asyncDispose]();
+  });
+
+  test("needs-login is shown in red with its error and the commands that log in", async () => {
+    await using p = await testProject(
+      d,
+      {},
+      {
+        workers: {
+          hpc: {
+            mode: "managed",
+            host: "login",
+            ssh: { configFile: lab.configFile },
+            scheduler: "shell",
+            workDir: join(lab.remoteDir(), "runs"),
+            heartbeatSeconds: 1,
+            cycleSeconds: 0.5,
+          },
+        },
+      },
+    );
+    p.file("flow.yaml", "name: one\njobs:\n  - {name: a, sh: 'true'}\n");
+    assert.equal((await ferry(["add", "flow.yaml"], { cwd: p.dir })).code, 0);
+    await using web = await startFerryWeb(p.dir);
+    const s = await session(web);
+    // no terminal (stdin is a pipe): the one-time code cannot be answered
+    const runner = spawnFerry(["runner", "start", "--foreground"], { cwd: p.dir });
+    const exited = new Promise<number | null>((r) => runner.once("exit", (code) => r(code)));
+    try {
+      let page = "";
+      await waitFor("the page to show needs-login", async () => {
+        page = await s.get("/workers/runner");
+        return page.includes('data-runner-state="needs-login"');
+      });
+      assert.match(page, /class="rs rs-needs-login"/, "styled as trouble");
+      assert.match(page, /<strong>Worker hpc needs a login\.<\/strong> Its ssh host <code>login<\/code>/);
+      assert.match(
+        page,
+        /stop the runner \(<code>ferry runner stop --wait<\/code>\), then run <code>ferry runner start<\/code>: it logs in first/,
+      );
+      assert.match(row(page, 'data-runner-worker="hpc"'), /^hpc login pid \d+ on \S+ needs-login 0 0 /);
+      assert.match(
+        page,
+        /class="last-error"[^>]*>[^<]*a runner without a terminal cannot answer a login prompt/,
+      );
+      assert.equal(login.codeChecks(), 0, "no code was guessed or sent");
+      assert.equal((await ferry(["runner", "stop", "--wait"], { cwd: p.dir })).code, 0);
+      assert.equal(await exited, 0);
+    } finally {
+      runner.kill("SIGKILL");
+    }
+    assert.deepEqual(processesMentioning(join(p.dir, ".ferry")), [], "no ssh process left behind");
   });
 });
