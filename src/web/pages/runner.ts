@@ -58,9 +58,10 @@ export function runnerPanel(s: RunnerStatus, now = Date.now()): Html {
 <td class="heartbeat">${ago(r.heartbeatAt, now)}${r.live ? "" : html` <span class="rs rs-unreachable">not running (heartbeat stale)</span>`}</td>
 <td class="stop-requested">${r.stopRequested ? html`<span class="rs rs-backoff">yes: stopping after the step in progress</span>` : "no"}</td></tr>`,
         )}</tbody></table>`;
+  // hx-swap is said again: the panel's own outerHTML swap is inherited and would replace the dialog
   const stopButton =
     live.some((r) => !r.stopRequested) &&
-    html`<form hx-post="/runner/stop/preview" hx-target="#dialog" class="actions">
+    html`<form hx-post="/runner/stop/preview" hx-target="#dialog" hx-swap="innerHTML" class="actions">
 <button type="submit" class="danger stop-runner">Stop runner…</button>
 <span class="muted">as <code>ferry runner stop</code>: asks first</span></form>`;
   const workers =
