@@ -15,6 +15,7 @@ import { artifactsDir, launchChromium } from "./helpers/browser.ts";
 import { ferry, spawnFerry } from "./helpers/cli.ts";
 import { skipUnless } from "./helpers/components.ts";
 import { managedLocal, waitFor } from "./helpers/runner.ts";
+import { SshLab } from "./helpers/sshd.ts";
 import { tempDir } from "./helpers/stores.ts";
 import { type RunningWeb, startFerryWeb } from "./helpers/web.ts";
 
@@ -278,6 +279,53 @@ describe("ferry web in Chromium", { skip: skipUnless("chromium") }, () => {
       await waitFor("the runner to exit", async () => runner.exitCode !== null);
       assert.equal(await exited, 0);
       await page.waitForSelector("#runner-state .no-runner", { timeout: 30_000 });
+    } finally {
+      runner.kill("SIGKILL");
+    }
+    await page.close();
+  });
+
+  test("a worker that needs a login is red on the Workers page, with what to do", {
+    skip: skipUnless("sshd"),
+  }, async () => {
+    await using lab = await SshLab.create();
+    await lab.server("login", { mfa: { code: "424242" } });
+    const dir = tempDir("ferry-web-e2e-");
+    const hpc = {
+      mode: "managed",
+      host: "login",
+      ssh: { configFile: lab.configFile },
+      scheduler: "shell",
+      workDir: join(lab.remoteDir(), "runs"),
+      heartbeatSeconds: 1,
+      cycleSeconds: 0.5,
+    };
+    writeFileSync(
+      join(dir, "ferry.yaml"),
+      JSON.stringify({ database: { sqlite: "ferry.db" }, workers: { hpc } }),
+    );
+    writeFileSync(join(dir, "flow.yaml"), "name: one\njobs:\n  - {name: a, sh: 'true'}\n");
+    await add(dir);
+    await using web = await startFerryWeb(dir);
+    const page = await open(web, "/workers");
+    // stdin is a pipe: the runner cannot answer the one-time code
+    const runner = spawnFerry(["runner", "start", "--foreground"], { cwd: dir });
+    const exited = new Promise<number | null>((r) => runner.once("exit", (code) => r(code)));
+    try {
+      await page.waitForSelector("[data-runner-worker=hpc] [data-runner-state=needs-login]", {
+        timeout: 30_000,
+      });
+      const color = await page.evaluate(
+        () => getComputedStyle(document.querySelector("[data-runner-state=needs-login]")!).backgroundColor,
+      );
+      assert.equal(color, "rgb(217, 48, 37)", "trouble is red");
+      assert.match(
+        (await page.textContent(".needs-login")) ?? "",
+        /Worker hpc needs a login\..*ferry runner start/s,
+      );
+      await shot(page, "workers-needs-login");
+      assert.equal((await ferry(["runner", "stop", "--wait"], { cwd: dir })).code, 0);
+      assert.equal(await exited, 0);
     } finally {
       runner.kill("SIGKILL");
     }

@@ -52,7 +52,7 @@ pre{background:#fff;border:1px solid #dde1e6;padding:8px;overflow:auto;max-heigh
 dialog{border:1px solid #b4bcc6;border-radius:6px;padding:16px;max-width:min(900px,92vw);box-shadow:0 8px 30px rgba(0,0,0,.25)}
 dialog::backdrop{background:rgba(20,30,40,.35)}
 .chart{background:#fff;border:1px solid #dde1e6}
-.rs{display:inline-block;padding:1px 7px;border-radius:9px;font-size:12px;font-weight:600;background:#eceef1;color:#4a525c}
+.rs{display:inline-block;white-space:nowrap;padding:1px 7px;border-radius:9px;font-size:12px;font-weight:600;background:#eceef1;color:#4a525c}
 .rs-ok{background:#d7f0dd;color:#1b5e2b}.rs-backoff{background:#fff1c2;color:#6b4e00}
 .rs-unreachable,.rs-needs-login{background:#d93025;color:#fff}
 tr.stale td{color:#6b7480}
