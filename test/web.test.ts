@@ -2,8 +2,9 @@
  * The dashboard end to end, in Debian's Chromium driven by playwright-core, against the real
  * `ferry web` command: the token, a flow whose graph and table change live while `ferry launch`
  * runs it, a failed job rerun from its page after the confirmation, a 10,000-job flow opened
- * within a bound measured in the browser, a job with 10 MB of outputs. Screenshots of the flows,
- * flow and job pages go to $FERRY_TEST_ARTIFACTS/web/ (default .artifacts/web/).
+ * within a bound measured in the browser, a job with 10 MB of outputs, the Workers page following a
+ * runner that starts, runs jobs and is stopped from the page. Screenshots of the flows, flow, job
+ * and workers pages go to $FERRY_TEST_ARTIFACTS/web/ (default .artifacts/web/).
  */
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -13,6 +14,8 @@ import type { Browser, Page } from "playwright-core";
 import { artifactsDir, launchChromium } from "./helpers/browser.ts";
 import { ferry, spawnFerry } from "./helpers/cli.ts";
 import { skipUnless } from "./helpers/components.ts";
+import { managedLocal, waitFor } from "./helpers/runner.ts";
+import { SshLab } from "./helpers/sshd.ts";
 import { tempDir } from "./helpers/stores.ts";
 import { type RunningWeb, startFerryWeb } from "./helpers/web.ts";
 
@@ -224,6 +227,108 @@ describe("ferry web in Chromium", { skip: skipUnless("chromium") }, () => {
     });
     await page.mouse.click(target.x, target.y);
     await page.waitForURL(`**/jobs/${target.id}`);
+    await page.close();
+  });
+
+  test("the Workers page follows a runner: it appears, runs jobs, and is stopped from the page", async () => {
+    const dir = tempDir("ferry-web-e2e-");
+    writeFileSync(
+      join(dir, "ferry.yaml"),
+      JSON.stringify({ database: { sqlite: "ferry.db" }, workers: managedLocal() }),
+    );
+    writeFileSync(
+      join(dir, "flow.yaml"),
+      `name: relax\njobs:\n${["a", "b", "c"].map((n) => `  - {name: relax-${n}, sh: 'sleep 8'}\n`).join("")}`,
+    );
+    await add(dir);
+    await using web = await startFerryWeb(dir);
+    const page = await open(web, "/workers");
+    assert.match((await page.textContent("#runner-state .no-runner")) ?? "", /ferry runner start/);
+    await page.evaluate(() => {
+      (window as unknown as { mark: boolean }).mark = true;
+    });
+    const runner = spawnFerry(["runner", "start", "--foreground"], { cwd: dir });
+    const exited = new Promise<number | null>((r) => runner.once("exit", (code) => r(code)));
+    try {
+      // no reload: the panel refreshes itself (job changes, and every few seconds for heartbeats)
+      await page.waitForSelector(`#runner-state tr[data-runner] td.num >> text=${runner.pid}`, {
+        timeout: 30_000,
+      });
+      await page.waitForFunction(
+        () => Number(document.querySelector("[data-runner-worker=hpc] .running")?.textContent) > 0,
+        null,
+        { timeout: 30_000 },
+      );
+      assert.equal(await page.textContent("[data-runner-worker=hpc] [data-runner-state]"), "ok");
+      assert.equal(await page.evaluate(() => (window as unknown as { mark?: boolean }).mark), true);
+      await shot(page, "workers-runner");
+
+      await page.click("#runner-state .stop-runner");
+      await page.waitForSelector("dialog#dialog[open] .confirm-button");
+      assert.match(
+        (await page.textContent("dialog#dialog pre.preview")) ?? "",
+        new RegExp(`pid ${runner.pid} on `),
+      );
+      await page.click("dialog#dialog .confirm-button");
+      await page.waitForSelector("dialog#dialog .outcome");
+      assert.match(
+        (await page.textContent("dialog#dialog .outcome h2")) ?? "",
+        /asked 1 runner\(s\) to stop/,
+      );
+      await page.click("dialog#dialog .close-dialog");
+      await waitFor("the runner to exit", async () => runner.exitCode !== null);
+      assert.equal(await exited, 0);
+      await page.waitForSelector("#runner-state .no-runner", { timeout: 30_000 });
+    } finally {
+      runner.kill("SIGKILL");
+    }
+    await page.close();
+  });
+
+  test("a worker that needs a login is red on the Workers page, with what to do", {
+    skip: skipUnless("sshd"),
+  }, async () => {
+    await using lab = await SshLab.create();
+    await lab.server("login", { mfa: { code: "424242" } });
+    const dir = tempDir("ferry-web-e2e-");
+    const hpc = {
+      mode: "managed",
+      host: "login",
+      ssh: { configFile: lab.configFile },
+      scheduler: "shell",
+      workDir: join(lab.remoteDir(), "runs"),
+      heartbeatSeconds: 1,
+      cycleSeconds: 0.5,
+    };
+    writeFileSync(
+      join(dir, "ferry.yaml"),
+      JSON.stringify({ database: { sqlite: "ferry.db" }, workers: { hpc } }),
+    );
+    writeFileSync(join(dir, "flow.yaml"), "name: one\njobs:\n  - {name: a, sh: 'true'}\n");
+    await add(dir);
+    await using web = await startFerryWeb(dir);
+    const page = await open(web, "/workers");
+    // stdin is a pipe: the runner cannot answer the one-time code
+    const runner = spawnFerry(["runner", "start", "--foreground"], { cwd: dir });
+    const exited = new Promise<number | null>((r) => runner.once("exit", (code) => r(code)));
+    try {
+      await page.waitForSelector("[data-runner-worker=hpc] [data-runner-state=needs-login]", {
+        timeout: 30_000,
+      });
+      const color = await page.evaluate(
+        () => getComputedStyle(document.querySelector("[data-runner-state=needs-login]")!).backgroundColor,
+      );
+      assert.equal(color, "rgb(217, 48, 37)", "trouble is red");
+      assert.match(
+        (await page.textContent(".needs-login")) ?? "",
+        /Worker hpc needs a login\..*ferry runner start/s,
+      );
+      await shot(page, "workers-needs-login");
+      assert.equal((await ferry(["runner", "stop", "--wait"], { cwd: dir })).code, 0);
+      assert.equal(await exited, 0);
+    } finally {
+      runner.kill("SIGKILL");
+    }
     await page.close();
   });
 

@@ -8,8 +8,9 @@
  *   galloping and bisecting `changes({ after, limit: 1 })`, about 2·log2(id) one-row reads, once;
  * - per-worker load: `jobs()` with a run query on the current run's worker, per worker;
  * - a flow's summary alone: `flow()` reads every job too, so a flow page (summary) and its graph
- *   (jobs and edges), asked for together, share one read kept for FLOW_MEMO_MS, or until the
- *   live feed sees a change of that flow.
+ *   (jobs and edges), asked for together, share one read kept for FLOW_MEMO_MS: the summary always
+ *   reads afresh (a page refreshes it after a change: a kept read would show the state before it)
+ *   and leaves its read for the graph that follows; a change the live feed sees drops the kept read.
  */
 import type { Project } from "../api/project.ts";
 import type { FlowDetails } from "../api/reads.ts";
@@ -80,10 +81,10 @@ const FLOW_MEMO_MS = 2000;
 
 export function projectBackend(project: Project): WebBackend {
   const memo = new Map<number, { at: number; details: Promise<FlowDetails> }>();
-  const flowDetails = (id: number): Promise<FlowDetails> => {
+  const flowDetails = (id: number, fresh: boolean): Promise<FlowDetails> => {
     const now = Date.now();
     for (const [k, v] of memo) if (now - v.at > FLOW_MEMO_MS) memo.delete(k);
-    const hit = memo.get(id);
+    const hit = fresh ? undefined : memo.get(id);
     if (hit) return hit.details;
     const details = project.flow(id);
     memo.set(id, { at: now, details });
@@ -124,11 +125,11 @@ export function projectBackend(project: Project): WebBackend {
     },
 
     async flow(id) {
-      return (await flowDetails(id)).flow;
+      return (await flowDetails(id, true)).flow;
     },
 
     async flowGraph(id) {
-      const d = await flowDetails(id);
+      const d = await flowDetails(id, false);
       return {
         jobs: d.jobs.map((j) => ({ id: j.id, name: j.name, state: j.state, addedByRun: j.addedByRun })),
         edges: d.edges,
@@ -172,6 +173,12 @@ export function projectBackend(project: Project): WebBackend {
           running: await count({ states: ["RUNNING"], runQuery: { worker: w.name } }),
         })),
       );
+    },
+
+    runner: () => project.runner.status(),
+
+    async stopRunners() {
+      return { asked: (await project.runner.stop()).asked };
     },
 
     async changes(after, limit): Promise<{ changes: StateChange[]; last: number }> {

@@ -6,6 +6,7 @@
  * exactly as `ferry rerun|pause|…` would change it.
  */
 import type { Report } from "../api/report.ts";
+import type { RunnerInfo, RunnerStatus } from "../api/runner.ts";
 import type { JobState } from "../model/states.ts";
 import type { FlowSummary, Job, JobEvent, Run } from "../model/types.ts";
 import type { GraphJob } from "./graph/collapse.ts";
@@ -113,6 +114,8 @@ export interface StateChange {
   at: number;
 }
 
+export type { RunnerInfo, RunnerStatus };
+
 export interface WebBackend {
   /** Where the project lives, for the page header. */
   readonly description: string;
@@ -131,6 +134,10 @@ export interface WebBackend {
   apply(req: ActionRequest): Promise<ActionOutcome>;
   report(o: { interval: string; count: number }): Promise<Report>;
   workers(): Promise<WorkerLoad[]>;
+  /** The runners and each managed worker's state, as `ferry runner status --json` gives them. */
+  runner(): Promise<RunnerStatus>;
+  /** Set the stop flag on every runner, as `ferry runner stop` (without --wait): how many were asked. */
+  stopRunners(): Promise<{ asked: number }>;
   /**
    * Rows with an id above `after`, oldest first, at most `limit`; `last` is the id to resume
    * after (every row up to it was returned, or is a gap that will never fill).

@@ -16,6 +16,7 @@ import { registerActions } from "./routes/actions.ts";
 import type { WebApp } from "./routes/app-context.ts";
 import { registerData } from "./routes/data.ts";
 import { registerPages } from "./routes/pages.ts";
+import { registerRunner } from "./routes/runner.ts";
 
 export interface WebServerOptions {
   /** 0 picks a free port. @defaultValue 0 */
@@ -93,6 +94,7 @@ export async function startWebServer(
   registerPages(app, w);
   registerData(app, w);
   registerActions(app, w);
+  registerRunner(app, w);
   app.onError((e, c) => {
     log(`ferry web: ${c.req.method} ${c.req.path}: ${e.stack ?? e.message}`);
     return c.text("internal error", 500);

@@ -52,7 +52,14 @@ pre{background:#fff;border:1px solid #dde1e6;padding:8px;overflow:auto;max-heigh
 dialog{border:1px solid #b4bcc6;border-radius:6px;padding:16px;max-width:min(900px,92vw);box-shadow:0 8px 30px rgba(0,0,0,.25)}
 dialog::backdrop{background:rgba(20,30,40,.35)}
 .chart{background:#fff;border:1px solid #dde1e6}
-.placeholder{border:2px dashed #b4bcc6;padding:12px;background:#fbfbfc;color:#4a525c}
+.rs{display:inline-block;white-space:nowrap;padding:1px 7px;border-radius:9px;font-size:12px;font-weight:600;background:#eceef1;color:#4a525c}
+.rs-ok{background:#d7f0dd;color:#1b5e2b}.rs-backoff{background:#fff1c2;color:#6b4e00}
+.rs-unreachable,.rs-needs-login{background:#d93025;color:#fff}
+tr.stale td{color:#6b7480}
+.last-error{color:#8a1c14;font:12px/1.4 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;word-break:break-word}
+.needs-login{background:#fdecea;border:1px solid #f5c2bd;color:#5c130d;padding:8px 12px;border-radius:4px;margin:8px 0}
+.no-runner{background:#fff;border:1px solid #dde1e6;padding:8px 12px}
+#runner-state table{margin-bottom:10px}
 .htmx-indicator{opacity:0}.htmx-request .htmx-indicator,.htmx-request.htmx-indicator{opacity:1}
 ${states}
 `;

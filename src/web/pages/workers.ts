@@ -1,17 +1,13 @@
-/** Workers: how many jobs each one has queued and running now, and (later) the runner's state. */
-import type { WorkerLoad } from "../backend.ts";
+/** Workers: how many jobs each one has queued and running now, and the runner's state (runner.ts). */
+import type { RunnerStatus, WorkerLoad } from "../backend.ts";
 import { type Html, html } from "../html.ts";
+import { runnerPanel } from "./runner.ts";
 
-export function workersBody(list: readonly WorkerLoad[]): Html {
+export function workersBody(list: readonly WorkerLoad[], runner: RunnerStatus): Html {
   return html`<h1>Workers</h1>
 <div id="workers" hx-get="/workers/table" hx-trigger="ferry:changed from:body" hx-swap="outerHTML">${workersTable(list)}</div>
 <h2>Runner</h2>
-<div class="placeholder" id="runner-state" data-placeholder="runner">
-  <strong>Runner state: not available yet.</strong>
-  The managed-mode runner (the daemon that stages, submits and collects jobs over SSH) is built
-  separately; once it exists this panel shows, per runner, the lease holder, its last cycle, and
-  a "needs login" notice with the prompt when its SSH connection waits for a second factor.
-</div>`;
+${runnerPanel(runner)}`;
 }
 
 export function workersTable(list: readonly WorkerLoad[]): Html {

@@ -92,7 +92,10 @@ export function registerPages(app: Hono, w: WebApp): void {
   );
 
   app.get("/workers", (c) =>
-    full(c, "Workers", "/workers", async () => workersBody(await w.backend.workers())),
+    full(c, "Workers", "/workers", async () => {
+      const [load, runner] = await Promise.all([w.backend.workers(), w.backend.runner()]);
+      return workersBody(load, runner);
+    }),
   );
   app.get("/workers/table", (c) =>
     fragment(
