@@ -110,8 +110,11 @@ test(
       for (let i = 0; i < 200 && !readFileSync(stdoutPath, "utf8").includes("started"); i++) await sleep(25);
       assert.equal(readFileSync(stdoutPath, "utf8"), "started\n");
       assert.equal(readFileSync(stderrPath, "utf8"), "warning\n");
-      // The returned pid is the command itself (sh exec'd sleep), in a namespace other than ours.
-      assert.match(readFileSync(`/proc/${pid}/cmdline`, "utf8"), /^sleep\0/);
+      // The returned pid is the command itself (sh exec'd sleep), in a namespace other than ours;
+      // the exec follows the echoes, so wait for it rather than read the command line once
+      const cmdline = () => readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      for (let i = 0; i < 200 && !cmdline().startsWith("sleep\0"); i++) await sleep(25);
+      assert.match(cmdline(), /^sleep\0/);
       assert.notEqual(readlinkSync(`/proc/${pid}/ns/net`), readlinkSync("/proc/self/ns/net"));
     } finally {
       process.kill(-pid, "SIGKILL");
