@@ -1,0 +1,84 @@
+/**
+ * Fault injection for runner trials: a scheduler wrapper (the worker's `commandPrefix`) that logs
+ * every submission the scheduler accepted, and kills the runner that called it (SIGKILL to its
+ * parent, the runner's node process) at a planned point — before or after a submission, a status
+ * call or a name lookup — or makes one call fail. The plan is a file holding
+ * `<kind>:<when>[:<skip>]`; the first call that matches takes it (an atomic rename), so each plan
+ * fires once.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** submit (`sh -c … ferry-submit`), status (`ps -p`), lookup (`ps -A`), cancel. */
+export type CallKind = "submit" | "status" | "lookup" | "cancel";
+export type CallPoint = "before" | "after" | "fail";
+
+const WRAPPER = (dir: string) => `#!/bin/sh
+d='${dir}'
+if [ "$4" = ferry-submit ]; then kind=submit
+elif [ "$4" = ferry-cancel ]; then kind=cancel
+elif [ "$1" = ps ] && [ "$2" = -A ]; then kind=lookup
+else kind=status; fi
+# take the plan if it names this call: skip it N more times, else fire
+take() {
+  plan=$(cat "$d/plan" 2>/dev/null) || return 1
+  case "$plan" in "$kind:$1"|"$kind:$1:"*) ;; *) return 1;; esac
+  skip=\${plan#"$kind:$1"}; skip=\${skip#:}
+  if [ -n "$skip" ] && [ "$skip" -gt 0 ]; then
+    echo "$kind:$1:$((skip - 1))" > "$d/plan.$$" && mv "$d/plan.$$" "$d/plan"; return 1
+  fi
+  mv "$d/plan" "$d/plan.taken.$$" 2>/dev/null || return 1
+  echo "$plan" >> "$d/fired"
+}
+if take fail; then echo "injected failure of $kind" >&2; exit 1; fi
+if take before; then kill -KILL $PPID; exit 1; fi
+out=$("$@"); rc=$?
+if [ "$kind" = submit ] && [ $rc -eq 0 ]; then eval "name=\\\${$#}"; echo "$name $out" >> "$d/submits"; fi
+if take after; then kill -KILL $PPID; exit 1; fi
+printf '%s\\n' "$out"
+exit $rc
+`;
+
+export interface SchedulerFaults {
+  /** The wrapper's path: the worker's commandPrefix. */
+  prefix: string[];
+  /** Arm a kill (or a failure) at the next matching call, after `skip` matching calls. */
+  plan(kind: CallKind, when: CallPoint, skip?: number): void;
+  /** Disarm (the plan did not fire). */
+  disarm(): void;
+  /** Plans that fired, in order. */
+  fired(): string[];
+  /** Every submission the scheduler accepted: the run's job name and the scheduler's id. */
+  submissions(): { name: string; id: string }[];
+}
+
+export function schedulerFaults(dir: string): SchedulerFaults {
+  const path = join(dir, "sched-wrapper.sh");
+  writeFileSync(path, WRAPPER(dir), { mode: 0o755 });
+  const lines = (f: string) =>
+    existsSync(join(dir, f))
+      ? readFileSync(join(dir, f), "utf8")
+          .split("\n")
+          .filter((l) => l.length > 0)
+      : [];
+  return {
+    prefix: [path],
+    plan(kind, when, skip = 0) {
+      writeFileSync(join(dir, "plan.new"), `${kind}:${when}${skip ? `:${skip}` : ""}\n`);
+      renameSync(join(dir, "plan.new"), join(dir, "plan"));
+    },
+    disarm() {
+      try {
+        renameSync(join(dir, "plan"), join(dir, "plan.disarmed"));
+      } catch {
+        // taken meanwhile
+      }
+    },
+    fired: () => lines("fired"),
+    submissions: () =>
+      lines("submits").map((l) => {
+        const [name, id] = l.split(" ");
+        return { name: name!, id: id ?? "" };
+      }),
+  };
+}
