@@ -184,8 +184,10 @@ describe("the runner killed with SIGKILL at many steps", { skip: d.skip }, () =>
             const seen = point.fs === "launch-dir" ? [now.dirs, before.dirs] : [now.results, before.results];
             if (![...seen[0]!].some((x) => !seen[1]!.has(x))) return false;
           } else if ("db" in point) {
-            if ((await p.store.findRuns({ states: [point.db], modes: ["managed"] })).length === 0)
-              return false;
+            // a run this runner staged (not one a killed runner left STAGED)
+            const id = entries(from).find((e) => e.step === "start")?.runner;
+            const runs = id ? await p.store.findRuns({ states: [point.db], modes: ["managed"] }) : [];
+            if (!runs.some((r) => r.leaseOwner === id)) return false;
           } else if ("call" in point) {
             if (point.when !== "fail") return false; // the wrapper kills it
             if (!entries(from).some((e) => e.step === "backoff")) return false;
