@@ -1,12 +1,12 @@
 /**
- * Fault injection for runner trials: a scheduler wrapper (the worker's `commandPrefix`) that logs
- * every submission the scheduler accepted, and kills the runner that called it (SIGKILL to its
- * parent, the runner's node process) at a planned point — before or after a submission, a status
- * call or a name lookup — or makes one call fail. The plan is a file holding
- * `<kind>:<when>[:<skip>]`; the first call that matches takes it (an atomic rename), so each plan
- * fires once.
+ * Fault injection for runner trials: a scheduler wrapper (the worker's `commandPrefix`, on this
+ * machine or on the far side of an ssh login) that logs every submission the scheduler accepted,
+ * and holds the runner at a planned point — before or after a submission, a status call or a
+ * name lookup — until the test has killed it (the wrapper writes `hit`, then waits for `go`), or
+ * makes one call fail. The plan is a file holding `<kind>:<when>[:<skip>]`; the first call that
+ * matches takes it (an atomic rename), so each plan fires once.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** submit (`sh -c … ferry-submit`), status (`ps -p`), lookup (`ps -A`), cancel. */
@@ -31,10 +31,12 @@ take() {
   echo "$plan" >> "$d/fired"
 }
 if take fail; then echo "injected failure of $kind" >&2; exit 1; fi
-if take before; then kill -KILL $PPID; exit 1; fi
+# hold the caller until the test has killed it
+hold() { : > "$d/hit"; i=0; while [ ! -e "$d/go" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done; rm -f "$d/go"; exit 1; }
+if take before; then hold; fi
 out=$("$@"); rc=$?
 if [ "$kind" = submit ] && [ $rc -eq 0 ]; then eval "name=\\\${$#}"; echo "$name $out" >> "$d/submits"; fi
-if take after; then kill -KILL $PPID; exit 1; fi
+if take after; then hold; fi
 printf '%s\\n' "$out"
 exit $rc
 `;
@@ -46,12 +48,16 @@ export interface SchedulerFaults {
   plan(kind: CallKind, when: CallPoint, skip?: number): void;
   /** Disarm (the plan did not fire). */
   disarm(): void;
+  /** A planned call holds its caller (the runner waits for it): kill the runner, then release(). */
+  held(): boolean;
+  release(): void;
   /** Plans that fired, in order. */
   fired(): string[];
   /** Every submission the scheduler accepted: the run's job name and the scheduler's id. */
   submissions(): { name: string; id: string }[];
 }
 
+/** The wrapper in `dir` (which the worker's side must be able to write). */
 export function schedulerFaults(dir: string): SchedulerFaults {
   const path = join(dir, "sched-wrapper.sh");
   writeFileSync(path, WRAPPER(dir), { mode: 0o755 });
@@ -73,6 +79,11 @@ export function schedulerFaults(dir: string): SchedulerFaults {
       } catch {
         // taken meanwhile
       }
+    },
+    held: () => existsSync(join(dir, "hit")),
+    release() {
+      rmSync(join(dir, "hit"), { force: true });
+      writeFileSync(join(dir, "go"), "");
     },
     fired: () => lines("fired"),
     submissions: () =>
