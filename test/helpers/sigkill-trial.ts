@@ -1,6 +1,6 @@
 /**
- * The SIGKILL trial of test/runner-sigkill*.test.ts: the runner killed with SIGKILL again and again, each time at a different step (issue 9,
- * acceptance): before it registers, right after, after taking the worker's lease, while a
+ * The SIGKILL trial of test/runner-sigkill*.test.ts (issue 9, acceptance): the runner killed with
+ * SIGKILL again and again, each time at a different step — before it registers, right after, after taking the worker's lease, while a
  * bundle is being written, between staging and submitting, just before and just after the
  * scheduler accepts a submission (the runner never hears the job id), after the status call,
  * with results waiting, after each logged step, while backing off from a failed scheduler call,
@@ -103,7 +103,7 @@ export interface TrialSetup {
   runsDir: (projectDir: string) => string;
 }
 
-/** Runs the trial; returns what it did (for the test's diagnostic). */
+/** Runs the trial; what it did goes to the test's diagnostic (each kill, its step, its moment). */
 export async function sigkillTrial(ctx: TestContext, o: TrialSetup): Promise<void> {
   const d: DialectCase = dialects()[0]!;
   {
