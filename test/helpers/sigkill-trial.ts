@@ -250,6 +250,9 @@ export async function sigkillTrial(ctx: TestContext, o: TrialSetup): Promise<voi
         },
         120_000,
       );
+      // a stop asked before the runner registered would find no runner to ask (the points may
+      // have left nothing to do: the jobs are COMPLETED before it has started)
+      await waitFor("the last runner to register", async () => /\bstart: runner /.test(out));
       const stop = await ferry(["runner", "stop", "--wait"], { cwd: p.dir });
       assert.equal(stop.code, 0, stop.stderr);
       assert.equal(await exited, 0, out);
