@@ -39,6 +39,8 @@ export async function testProject(
   options: {
     workers?: Record<string, unknown>;
     target?: { target: DatabaseTarget; dispose(): Promise<void> };
+    /** The project's runner settings (leaseSeconds, backoff…). */
+    runner?: Record<string, unknown>;
   } = {},
 ): Promise<TestProject> {
   const dir = tempDir("ferry-proj-");
@@ -53,6 +55,7 @@ export async function testProject(
       local: { mode: "pull", workDir: "runs", leaseSeconds: 30, ...workerExtra },
       ...options.workers,
     },
+    ...(options.runner ? { runner: options.runner } : {}),
   };
   writeFileSync(join(dir, "ferry.yaml"), JSON.stringify(raw));
   const project = resolveProject(raw, join(dir, "ferry.yaml"));
