@@ -11,8 +11,7 @@
  */
 import { readdirSync, rmSync } from "node:fs";
 import { PROTOCOL_DIR } from "../bundle/layout.ts";
-import { findReferences } from "../flow/references.ts";
-import { ConflictError, type Issue, ValidationError } from "../model/errors.ts";
+import { ConflictError } from "../model/errors.ts";
 import { isActive, type JobState } from "../model/states.ts";
 import type { Job, Run } from "../model/types.ts";
 import type { Store, StoreOps } from "../store/store.ts";
@@ -28,7 +27,7 @@ import {
 } from "./decide.ts";
 import { HOLDABLE_IN_PLACE } from "./lifecycle/hold.ts";
 import { cancelRuns, type StopOptions, stopProcesses } from "./stop.ts";
-import { applyEdits, describeEdits, type JobEdits } from "./update.ts";
+import { applyEdits, checkReferences, describeEdits, type JobEdits } from "./update.ts";
 
 export type { Brief, ControlOptions, ControlResult, LiveRun } from "./decide.ts";
 
@@ -394,23 +393,4 @@ export async function updateJobs(
     },
   );
   return { changed: d.take.map(brief), skipped: d.skipped, edits: d.lines };
-}
-
-/** Edited inputs may hold references, but only to the job's ancestors. */
-async function checkReferences(ops: StoreOps, j: Job, inputs: Job["inputs"]): Promise<void> {
-  const refs = findReferences(inputs);
-  if (refs.length === 0) return;
-  // ancestors in other flows (cross-flow references) are named "<flow>/<job>"
-  const key = (flow: number, name: string) => (flow === j.flowId ? name : `${flow}/${name}`);
-  const ancestors = new Set(
-    (await ops.getJobs(await ops.ancestorsOf([j.id]))).map((a) => key(a.flowId, a.name)),
-  );
-  const bad: Issue[] = refs
-    .filter((r) => !ancestors.has(key(r.flow ?? j.flowId, r.job)))
-    .map((r) => ({
-      job: j.name,
-      field: r.at,
-      message: `reference to "${r.job}", which is not an ancestor of "${j.name}"`,
-    }));
-  if (bad.length > 0) throw new ValidationError(`cannot update job ${j.id} "${j.name}"`, bad);
 }

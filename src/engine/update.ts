@@ -11,6 +11,7 @@ import { cloneJson, isPlainObject, type JsonObject, type JsonValue, parseJson } 
 import { RESOURCE_KEYS, type Resources, resourcesSchema } from "../model/resources.ts";
 import { didYouMean } from "../model/suggest.ts";
 import type { Job } from "../model/types.ts";
+import type { StoreOps } from "../store/store.ts";
 
 export type JobEdits = Record<string, JsonValue | undefined>;
 
@@ -135,4 +136,23 @@ export function applyEdits(job: Job, edits: JobEdits): EditedFields {
   }
   if (issues.length > 0) throw new ValidationError(`cannot update job ${job.id} "${job.name}"`, issues);
   return out;
+}
+
+/** Edited inputs may hold references, but only to the job's ancestors. */
+export async function checkReferences(ops: StoreOps, j: Job, inputs: Job["inputs"]): Promise<void> {
+  const refs = findReferences(inputs);
+  if (refs.length === 0) return;
+  // ancestors in other flows (cross-flow references) are named "<flow>/<job>"
+  const key = (flow: number, name: string) => (flow === j.flowId ? name : `${flow}/${name}`);
+  const ancestors = new Set(
+    (await ops.getJobs(await ops.ancestorsOf([j.id]))).map((a) => key(a.flowId, a.name)),
+  );
+  const bad: Issue[] = refs
+    .filter((r) => !ancestors.has(key(r.flow ?? j.flowId, r.job)))
+    .map((r) => ({
+      job: j.name,
+      field: r.at,
+      message: `reference to "${r.job}", which is not an ancestor of "${j.name}"`,
+    }));
+  if (bad.length > 0) throw new ValidationError(`cannot update job ${j.id} "${j.name}"`, bad);
 }
