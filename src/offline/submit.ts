@@ -63,6 +63,11 @@ export interface SubmitSummary {
   adopted: Adopted;
   /** Why fewer jobs than asked were submitted (maxQueued reached, nothing READY). */
   limitedBy: string | null;
+  /**
+   * Set when submitting stopped because the worker's infrastructure failed (a bundle could not be
+   * written, the submit command could not start): the rest of the batch was HELD with this reason.
+   */
+  stoppedBy: string | null;
   /** Batch workers: the jobs above went to the folder queue; these pilots run them. */
   pilots?: PilotsSummary;
 }
@@ -96,6 +101,7 @@ export async function offlineSubmit(
     unknown: [],
     adopted,
     limitedBy: null,
+    stoppedBy: null,
   };
   const active = (
     await store.findRuns({ states: ACTIVE_RUN_STATES, workers: [worker.name], modes: [worker.mode] })
@@ -278,6 +284,7 @@ export async function offlineSubmit(
       }
     }
   }
+  summary.stoppedBy = broken;
   if (worker.batch) {
     summary.pilots = await providePilots(
       transport,

@@ -96,7 +96,6 @@ export async function runWorkerCycle(c: CycleContext, worker: ManagedWorker): Pr
     0;
   // bundles that could not be written (ssh dropped mid-upload) were HELD by submit; the worker's
   // infrastructure failed all the same
-  if (s.limitedBy?.startsWith("stopped: "))
-    throw new WorkerStepError("submit", new Error(s.limitedBy.slice(9)));
+  if (s.stoppedBy !== null) throw new WorkerStepError("submit", new Error(s.stoppedBy));
   return figures;
 }
