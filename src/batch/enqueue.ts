@@ -15,7 +15,7 @@
  */
 import { holdRun, recordSubmission } from "../engine/lifecycle/index.ts";
 import { parseWalltime } from "../model/resources.ts";
-import type { RunError } from "../model/types.ts";
+import { type RunError, runError } from "../model/types.ts";
 import type { SubmitRequest } from "../schedulers/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Transport } from "../transport/types.ts";
@@ -33,14 +33,7 @@ export interface Enqueued {
   held: { runId: number; message: string }[];
 }
 
-const refusal = (message: string): RunError => ({
-  message,
-  stack: null,
-  exitCode: null,
-  signal: null,
-  task: null,
-  reason: "submit",
-});
+const refusal = (message: string): RunError => runError("submit", message);
 
 export async function enqueueStaged(
   store: Store,

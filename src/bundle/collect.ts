@@ -14,7 +14,7 @@ import { checkJson } from "../flow/json-check.ts";
 import { formatPath } from "../flow/references.ts";
 import type { JsonObject, JsonValue } from "../model/json.ts";
 import { isPlainObject, parseJson } from "../model/json.ts";
-import type { Checkpoint, Recovery, RunError, Task } from "../model/types.ts";
+import { type Checkpoint, type Recovery, type RunError, runError, type Task } from "../model/types.ts";
 import type { Transport } from "../transport/types.ts";
 import { describeFailure } from "./describe-failure.ts";
 import { bundlePaths } from "./layout.ts";
@@ -250,14 +250,9 @@ export async function collectOutcome(
       actions,
       exitCode: result.exitCode,
       checkpoint,
-      error: {
-        message: `a task wrote an invalid file: ${files.invalid.join("; ")}`,
-        stack: null,
+      error: runError("collect", `a task wrote an invalid file: ${files.invalid.join("; ")}`, {
         exitCode: result.exitCode,
-        signal: null,
-        task: null,
-        reason: "collect",
-      },
+      }),
     };
   }
   if (result.state === "COMPLETED") {

@@ -5,7 +5,7 @@
  * the cause is outside the job, like a refused submission).
  */
 import { ACTIVE_RUN_STATES, type JobState } from "../model/states.ts";
-import type { RunError } from "../model/types.ts";
+import { type RunError, runError } from "../model/types.ts";
 import type { StoreOps } from "../store/store.ts";
 
 export interface FailClaimed {
@@ -39,12 +39,5 @@ export async function failClaimed(tx: StoreOps, o: FailClaimed): Promise<void> {
 }
 
 export function inputsError(message: string): RunError {
-  return {
-    message: `cannot resolve inputs: ${message}`,
-    stack: null,
-    exitCode: null,
-    signal: null,
-    task: null,
-    reason: "inputs",
-  };
+  return runError("inputs", `cannot resolve inputs: ${message}`);
 }

@@ -7,7 +7,7 @@
 import type { Outcome, RunFiles } from "../bundle/collect.ts";
 import type { JsonObject, JsonValue } from "../model/json.ts";
 import { ACTIVE_RUN_STATES, ACTIVE_STATES, type JobState } from "../model/states.ts";
-import type { Checkpoint, RunError } from "../model/types.ts";
+import { type Checkpoint, type RunError, runError } from "../model/types.ts";
 import type { StoreOps } from "../store/store.ts";
 import { ActionError, applyActions } from "./actions.ts";
 
@@ -115,14 +115,9 @@ export async function applyOutcome(
     } catch (e) {
       if (!(e instanceof ActionError)) throw e;
       state = "FAILED";
-      const error = {
-        message: `its action was refused: ${e.message}`,
-        stack: null,
+      const error = runError("action", `its action was refused: ${e.message}`, {
         exitCode: outcome.exitCode,
-        signal: null,
-        task: null,
-        reason: "action" as const,
-      };
+      });
       await tx.updateRuns([runId], { state: "FAILED", error, outputs: null }, now);
       outcome = { ...outcome, error };
     }

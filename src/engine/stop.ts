@@ -18,7 +18,7 @@
 import { collectOutcome, readRunFiles } from "../bundle/collect.ts";
 import { errorMessage } from "../model/errors.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
-import type { Run } from "../model/types.ts";
+import { type Run, runError } from "../model/types.ts";
 import type { Store, StoreOps } from "../store/store.ts";
 import type { Transport } from "../transport/types.ts";
 import { wrapperAlive } from "./lifecycle/owner.ts";
@@ -96,14 +96,7 @@ export async function cancelRuns(
   now: number,
 ): Promise<Run[]> {
   const live = runs.filter((r) => (ACTIVE_RUN_STATES as readonly string[]).includes(r.state));
-  const error = {
-    message: reason,
-    stack: null,
-    exitCode: null,
-    signal: null,
-    task: null,
-    reason: "cancelled" as const,
-  };
+  const error = runError("cancelled", reason);
   const cancelled: Run[] = [];
   for (const r of live) {
     const n = await tx.updateRuns(

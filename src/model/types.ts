@@ -135,6 +135,15 @@ export interface RunError {
     | "action";
 }
 
+/** A run error that is not a task's own (no stack, signal or task unless given). */
+export function runError(
+  reason: RunError["reason"],
+  message: string,
+  more: Partial<Pick<RunError, "stack" | "exitCode" | "signal" | "task">> = {},
+): RunError {
+  return { message, stack: null, exitCode: null, signal: null, task: null, reason, ...more };
+}
+
 export interface Checkpoint {
   /** The task about to run when the checkpoint was written. */
   task: number;

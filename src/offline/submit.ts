@@ -24,6 +24,7 @@ import { newLeaseOwner, stageRuns } from "../engine/lifecycle/index.ts";
 import { errorMessage, TransportError, ValidationError } from "../model/errors.ts";
 import type { FerryEvents } from "../model/events.ts";
 import { ACTIVE_RUN_STATES } from "../model/states.ts";
+import { runError } from "../model/types.ts";
 import type { Store } from "../store/store.ts";
 import { BatchingTransport } from "../transport/batching.ts";
 import { LocalTransport } from "../transport/local.ts";
@@ -170,14 +171,7 @@ export async function offlineSubmit(
         const message =
           e instanceof ValidationError ? e.message : `cannot write the bundle: ${errorMessage(e)}`;
         const now = Date.now();
-        const error = {
-          message,
-          stack: null,
-          exitCode: null,
-          signal: null,
-          task: null,
-          reason: "bundle" as const,
-        };
+        const error = runError("bundle", message);
         await store.transaction((tx) =>
           failClaimed(tx, {
             runId: claim.runId,

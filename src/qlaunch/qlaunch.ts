@@ -20,6 +20,7 @@ import { failClaimed } from "../engine/fail-claimed.ts";
 import { holdRun, recordSubmission } from "../engine/lifecycle/index.ts";
 import { errorMessage, SchedulerError, ValidationError } from "../model/errors.ts";
 import { resolveResources } from "../model/resources.ts";
+import { runError } from "../model/types.ts";
 import { runJobName } from "../schedulers/common/names.ts";
 import { createPoller } from "../schedulers/poller.ts";
 import { getScheduler } from "../schedulers/registry.ts";
@@ -120,14 +121,7 @@ async function submitOne(
     if (runId === null || jobId === null)
       throw new SchedulerError(message, { command: "submit", exitCode: null, stderr: message });
     const now = Date.now();
-    const error = {
-      message,
-      stack: null,
-      exitCode: null,
-      signal: null,
-      task: null,
-      reason: to === "HELD" ? ("submit" as const) : ("bundle" as const),
-    };
+    const error = runError(to === "HELD" ? "submit" : "bundle", message);
     await store.transaction(async (tx) => {
       if (to === "HELD") await holdRun(tx, { runId: runId!, error, now });
       else await failClaimed(tx, { runId: runId!, jobId: jobId!, from: ["RESERVED"], error, to, now });

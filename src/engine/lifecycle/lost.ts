@@ -4,7 +4,7 @@
  * rerun, and the run is marked LOST — in one transaction, so no reader ever sees a FAILED job
  * whose run still looks active, or a LOST run whose job still waits.
  */
-import type { Checkpoint } from "../../model/types.ts";
+import { type Checkpoint, runError } from "../../model/types.ts";
 import type { StoreOps } from "../../store/store.ts";
 import { type Applied, applyOutcome } from "../outcome.ts";
 
@@ -19,14 +19,7 @@ export async function recordLost(
       state: "FAILED",
       outputs: null,
       actions: [],
-      error: {
-        message: `run lost: ${o.why}`,
-        stack: null,
-        exitCode: null,
-        signal: null,
-        task: o.checkpoint?.task ?? null,
-        reason: "lost",
-      },
+      error: runError("lost", `run lost: ${o.why}`, { task: o.checkpoint?.task ?? null }),
       exitCode: null,
       checkpoint: o.checkpoint,
       finishedAt: o.now,

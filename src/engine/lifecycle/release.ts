@@ -5,6 +5,7 @@
  * job goes back to READY, so it is claimed again: nothing ran, so nothing can run twice.
  */
 import type { RunState } from "../../model/states.ts";
+import { runError } from "../../model/types.ts";
 import type { StoreOps } from "../../store/store.ts";
 
 export interface ReleaseOptions {
@@ -20,14 +21,7 @@ export interface ReleaseOptions {
 /** Returns true when this call released the run. */
 export async function releaseRun(tx: StoreOps, o: ReleaseOptions): Promise<boolean> {
   const from: readonly RunState[] = o.from ?? ["RESERVED"];
-  const error = {
-    message: o.reason,
-    stack: null,
-    exitCode: null,
-    signal: null,
-    task: null,
-    reason: "interrupted" as const,
-  };
+  const error = runError("interrupted", o.reason);
   const moved = await tx.updateRuns(
     [o.runId],
     { state: "INTERRUPTED", finishedAt: o.now, error, leaseOwner: null, leaseExpiresAt: null },
