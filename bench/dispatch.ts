@@ -7,8 +7,10 @@
  *
  * Rows, per database and lane count:
  * - bare spawn: `sh -c true` spawned from Node, `concurrency` at a time — the floor;
- * - ferry launch (tasks supervised in the launcher, the default) and the same through one
- *   run.sh per job (FERRY_LAUNCH_WRAPPER=1, what offline and managed runs pay on a node);
+ * - ferry launch: tasks supervised by the launcher, started by the Python task supervisor (the
+ *   default), by the task-shell spawner (FERRY_LAUNCH_SPAWNER=shell: where no python3 runs),
+ *   forked by the launcher itself (FERRY_LAUNCH_SPAWNER=0), and through one run.sh per job
+ *   (FERRY_LAUNCH_WRAPPER=1, what offline and managed runs pay on a node);
  * - "× bare" is the fraction of the bare spawn rate ferry reaches (1.0 = at the spawn limit).
  * Then a dependent chain: the marginal cost of one link, (T(chain of N) − T(one job)) / (N − 1),
  * one `ferry launch` each, so start-up cancels out. With --strace, processes per job counted
@@ -43,10 +45,11 @@ const ROUNDS = Math.max(1, Number(values.rounds));
 const CONCURRENCY = values.concurrency.split(",").map(Number);
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 
-type Mode = "supervised" | "supervised, forked by the launcher" | "run.sh";
+type Mode = "supervised" | "supervised, task shell" | "supervised, forked by the launcher" | "run.sh";
 
 const MODE_ENV: Record<Mode, Record<string, string>> = {
   supervised: {},
+  "supervised, task shell": { FERRY_LAUNCH_SPAWNER: "shell" },
   "supervised, forked by the launcher": { FERRY_LAUNCH_SPAWNER: "0" },
   "run.sh": { FERRY_LAUNCH_WRAPPER: "1" },
 };
@@ -149,7 +152,12 @@ async function bare(concurrency: number): Promise<{ wall: number; cpu: number }>
 console.log(
   `dispatch benchmark: ${N} no-op sh jobs, chain of ${CHAIN}; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}); Node ${process.version}; load average before ${machineLoad()}; median of ${ROUNDS} round(s), every round runs each row once in turn; projects in ${values.dir}`,
 );
-const modes: Mode[] = ["supervised", "supervised, forked by the launcher", "run.sh"];
+const modes: Mode[] = [
+  "supervised",
+  "supervised, task shell",
+  "supervised, forked by the launcher",
+  "run.sh",
+];
 const rows: string[][] = [];
 for (const db of databases) {
   for (const c of CONCURRENCY) {

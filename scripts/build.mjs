@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Build dist/ for the published package: tsc (rewriting .ts imports to .js), then the files tsc
-// does not copy (SQL migrations, the py task runner), then a check that everything loaded at run time is there.
+// does not copy (SQL migrations, the py task runner, the pull launcher's task supervisor), then a check that everything loaded at run time is there.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, rmSync } from "node:fs";
 
@@ -24,6 +24,7 @@ await build({
   logLevel: "warning",
 });
 cpSync("src/exec/ferry_py.py", "dist/exec/ferry_py.py");
+cpSync("src/launcher/supervisor.py", "dist/launcher/supervisor.py");
 // what the package loads at run time besides what tsc emits for imports: the entry points, the
 // js worker runtime (bundled into each job by path, bundle/js-bundle.ts), the migrations
 const needed = [
@@ -32,6 +33,7 @@ const needed = [
   "dist/cli/main.js",
   "dist/exec/js-task.js",
   "dist/exec/ferry_py.py",
+  "dist/launcher/supervisor.py",
   "dist/web/client/app.js",
   "dist/store/sqlite/migrations/0001_init.sql",
   "dist/store/postgres/migrations/0001_init.sql",

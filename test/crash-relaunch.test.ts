@@ -33,6 +33,16 @@ function startedPids(dir: string, names: readonly string[]): number[] {
   });
 }
 
+/** The task supervisors that started them (started.json's `supervisor`), each once. */
+function supervisorPids(dir: string, names: readonly string[]): number[] {
+  const pids = names.flatMap((n) => {
+    const f = join(dir, "runs", "flow-1", n, "_ferry", "started.json");
+    const s = existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as { supervisor?: number }) : {};
+    return s.supervisor ? [s.supervisor] : [];
+  });
+  return [...new Set(pids)];
+}
+
 /** A project whose jobs append their name to `ran` (to count executions), then wait for `go`. */
 function project(): string {
   const dir = tempDir("ferry-relaunch-");
@@ -110,7 +120,10 @@ describe("relaunching after a crash", () => {
   test("when the wrappers died with their launcher, the relaunch says what it found and exits 6", async () => {
     const dir = project();
     await killedLauncher(dir);
-    for (const pid of startedPids(dir, ["j1-1", "j2-2"])) process.kill(-pid, "SIGKILL"); // wrapper and task
+    // everything of the run's: the task supervisor (which would hand a task's end over to
+    // run.sh) first, then each task's process group
+    for (const pid of supervisorPids(dir, ["j1-1", "j2-2"])) process.kill(pid, "SIGKILL");
+    for (const pid of startedPids(dir, ["j1-1", "j2-2"])) process.kill(-pid, "SIGKILL");
     await until("the wrappers to be gone", () =>
       startedPids(dir, ["j1-1", "j2-2"]).every((pid) => {
         try {

@@ -4,10 +4,14 @@
  * run.sh would record them; a launcher killed mid-job hands the rest of the job over to run.sh.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { bundlePaths } from "../src/bundle/layout.ts";
+import { wrapperAlive } from "../src/engine/lifecycle/owner.ts";
+import { TaskSupervisor } from "../src/launcher/supervisor.ts";
+import type { Run } from "../src/model/types.ts";
+import { LocalTransport } from "../src/transport/local.ts";
 import { ferry, spawnFerry } from "./helpers/cli.ts";
 import { testProject } from "./helpers/project.ts";
 import { dialects, tempDir } from "./helpers/stores.ts";
@@ -47,8 +51,15 @@ describe("tasks supervised by the launcher", () => {
     assert.equal(wrapped.completed, 1);
     const dirs = (await p.store.findRuns({})).map((r) => r.launchDir!);
     assert.equal(dirs.length, 2);
+    // the ignored signals among the standard ones (1–31): glibc's posix_spawn, which the task
+    // supervisor uses, leaves glibc's own two signals (32, 33) ignored in the child
+    const standard = (text: string) =>
+      text.replace(
+        /^SigIgn:\t([0-9a-f]+)$/m,
+        (_, h: string) => `SigIgn 1-31: ${(BigInt(`0x${h}`) & 0x7fffffffn).toString(16)}`,
+      );
     for (const task of [0, 1]) {
-      const [a, b] = dirs.map((d) => readFileSync(join(d, `seen-${task}`), "utf8"));
+      const [a, b] = dirs.map((d) => standard(readFileSync(join(d, `seen-${task}`), "utf8")));
       assert.equal(a, b, `task ${task} sees the same variables`);
       assert.match(a!, /FERRY_IN_n=3/);
       assert.match(a!, /WORKER_VAR=it's here/);
@@ -69,8 +80,8 @@ describe("tasks supervised by the launcher", () => {
     );
   });
 
-  for (const spawner of [true, false]) {
-    test(`a task killed by a signal fails its run with 128+signal; the job's other tasks do not run (${spawner ? "spawner" : "forked by the launcher"})`, async () => {
+  for (const spawner of ["supervisor", "shell", false] as const) {
+    test(`a task killed by a signal fails its run with 128+signal; the job's other tasks do not run (${spawner === false ? "forked by the launcher" : spawner})`, async () => {
       await using p = await testProject(sqlite);
       const ids = await p.add(
         `name: k\njobs:\n  - name: killed\n    tasks:\n      - {sh: 'kill -KILL $$'}\n      - {sh: 'touch never'}\n  - {name: shell, sh: 'kill -KILL $PPID; sleep 1'}\n`,
@@ -83,12 +94,81 @@ describe("tasks supervised by the launcher", () => {
       assert.equal(run.exitCode, 137);
       assert.equal(run.error?.task, 0);
       assert.equal(existsSync(join(run.launchDir!, "never")), false);
-      // the task shell itself killed, with no word to the launcher: found gone, reaped, failed
+      // what started the task (supervisor or task shell) killed, with no word to the launcher:
+      // the task is found gone, and failed
       const shell = (await p.store.runsOfJobs([ids.shell!]))[0]!;
       assert.equal(shell.state, "FAILED");
       assert.equal(shell.exitCode, 137);
     });
   }
+
+  test("TERM to the task supervisor (a batch system signalling every process): the running task's group stops, the run records TERM, later tasks are not concerned", async () => {
+    await using p = await testProject(sqlite);
+    const ids = await p.add(
+      `name: s\njobs:\n  - {name: slow, sh: 'sleep 60 & echo $! > child; sleep 60'}\n  - {name: after, sh: 'true', parents: [slow], allowFailedParents: true}\n`,
+    );
+    const launching = p.launch();
+    const dir = join(p.dir, "runs", "flow-1", "slow-1");
+    await until("the task's child", () => existsSync(join(dir, "child")));
+    const started = JSON.parse(readFileSync(bundlePaths(dir).started, "utf8")) as {
+      pid: number;
+      supervisor: number;
+    };
+    assert.ok(started.supervisor > 1, "started.json names the supervisor");
+    assert.match(readFileSync(`/proc/${started.supervisor}/cmdline`, "utf8"), /ferry-supervisor:/);
+    process.kill(started.supervisor, "SIGTERM");
+    const s = await launching;
+    const run = (await p.store.runsOfJobs([ids.slow!]))[0]!;
+    assert.deepEqual([run.state, run.error?.signal, run.exitCode], ["FAILED", "TERM", 143]);
+    await until(
+      "the task's background child to be gone",
+      () => !alive(Number(readFileSync(join(dir, "child"), "utf8"))),
+      5000,
+    );
+    // the supervisor lives on: the next job runs under it, untouched by the earlier signal
+    assert.equal((await p.job(ids.after!)).state, "COMPLETED");
+    assert.equal(s.completed, 1);
+  });
+
+  test("a run's process counts as alive while the supervisor that started it lives (between a task's end and run.sh taking over), and only for its own launcher", async () => {
+    const t = new LocalTransport();
+    const owner = `${t.host}:${process.pid}:abc123`;
+    const sup = await TaskSupervisor.start("python3", { leaseOwner: owner, killGraceMs: 1000 });
+    assert.ok(sup, "python3 runs the supervisor");
+    const dir = tempDir("ferry-sup-");
+    const run = { launchDir: dir, host: t.host, leaseOwner: owner } as Run;
+    const gone = { pid: 2 ** 22 + 12345, supervisor: sup.pid }; // above pid_max: never a live pid
+    assert.equal(await wrapperAlive(t, run, gone), true);
+    assert.equal(
+      await wrapperAlive(t, { ...run, leaseOwner: `${t.host}:1:ffffff` }, gone),
+      false,
+      "another launcher's supervisor",
+    );
+    assert.equal(await wrapperAlive(t, run, { pid: gone.pid }), false);
+    sup.close();
+    await until("the supervisor to end", () => !alive(sup.pid), 5000);
+    assert.equal(await wrapperAlive(t, run, gone), false);
+  });
+
+  test("where no python3 runs, tasks start through the task shell instead of the supervisor: the job completes", async () => {
+    const dir = tempDir("ferry-nopython-");
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    symlinkSync("/bin/sh", join(bin, "sh")); // sh and nothing else on PATH
+    writeFileSync(join(dir, "ferry.yaml"), "workers:\n  local: {mode: pull, workDir: runs}\n");
+    writeFileSync(
+      join(dir, "f.yaml"),
+      `name: n\njobs:\n  - {name: one, sh: 'echo "{\\"pid\\": $$}" > "$FERRY_OUTPUTS"'}\n`,
+    );
+    assert.equal((await ferry(["add", "f.yaml"], { cwd: dir })).code, 0);
+    const ran = await ferry(["launch", "--json", "--quiet"], { cwd: dir, env: { PATH: bin } });
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal(JSON.parse(ran.stdout).completed, 1);
+    const started = JSON.parse(
+      readFileSync(bundlePaths(join(dir, "runs", "flow-1", "one-1")).started, "utf8"),
+    );
+    assert.equal(started.supervisor, undefined, "no supervisor");
+  });
 
   test("interrupting: the task's whole process group gets TERM, the run says so, the job goes back to READY", async () => {
     await using p = await testProject(sqlite);
@@ -133,37 +213,39 @@ describe("tasks supervised by the launcher", () => {
     assert.equal(JSON.parse(readFileSync(b.result, "utf8")).warning, true);
   });
 
-  test("a launcher killed during a job's first task: run.sh runs the rest, the next launcher collects the whole job", async () => {
-    const dir = tempDir("ferry-handover-");
-    writeFileSync(join(dir, "ferry.yaml"), "workers:\n  local: {mode: pull, workDir: runs}\n");
-    writeFileSync(
-      join(dir, "f.yaml"),
-      `name: h\njobs:\n  - name: two\n    tasks:\n      - {sh: 'echo 0 >> "${dir}/ran"; while [ ! -e "${dir}/go" ]; do sleep 0.05; done; echo \\"a\\" > "$FERRY_OUTPUTS"'}\n      - {sh: 'echo 1 >> "${dir}/ran"; echo \\"b\\" > "$FERRY_OUTPUTS"'}\n`,
-    );
-    assert.equal((await ferry(["add", "f.yaml"], { cwd: dir })).code, 0);
-    const launcher = spawnFerry(["launch", "--quiet"], { cwd: dir });
-    const gone = new Promise((r) => launcher.on("exit", r));
-    const b = bundlePaths(join(dir, "runs", "flow-1", "two-1"));
-    await until("the first task", () => existsSync(join(dir, "ran")) && existsSync(b.started));
-    launcher.kill("SIGKILL");
-    await gone;
-    writeFileSync(join(dir, "go"), "");
-    await until("run.sh's result", () => existsSync(b.result));
-    const again = await ferry(["launch", "--json", "--quiet"], { cwd: dir });
-    assert.equal(again.code, 0, again.stderr);
-    assert.equal(JSON.parse(again.stdout).recovered, 1);
-    const jobs = JSON.parse((await ferry(["jobs", "list", "--json"], { cwd: dir })).stdout) as {
-      state: string;
-      outputs: unknown;
-    }[];
-    assert.deepEqual(
-      jobs.map((j) => [j.state, j.outputs]),
-      [["COMPLETED", "b"]],
-    );
-    assert.deepEqual(
-      readFileSync(join(dir, "ran"), "utf8").split("\n").filter(Boolean),
-      ["0", "1"],
-      "each task once",
-    );
-  });
+  for (const spawner of ["supervisor", "shell"] as const)
+    test(`a launcher killed during a job's first task: run.sh runs the rest, the next launcher collects the whole job (${spawner})`, async () => {
+      const dir = tempDir("ferry-handover-");
+      writeFileSync(join(dir, "ferry.yaml"), "workers:\n  local: {mode: pull, workDir: runs}\n");
+      writeFileSync(
+        join(dir, "f.yaml"),
+        `name: h\njobs:\n  - name: two\n    tasks:\n      - {sh: 'echo 0 >> "${dir}/ran"; while [ ! -e "${dir}/go" ]; do sleep 0.05; done; echo \\"a\\" > "$FERRY_OUTPUTS"'}\n      - {sh: 'echo 1 >> "${dir}/ran"; echo \\"b\\" > "$FERRY_OUTPUTS"'}\n`,
+      );
+      assert.equal((await ferry(["add", "f.yaml"], { cwd: dir })).code, 0);
+      const env = spawner === "shell" ? { FERRY_LAUNCH_SPAWNER: "shell" } : {};
+      const launcher = spawnFerry(["launch", "--quiet"], { cwd: dir, env });
+      const gone = new Promise((r) => launcher.on("exit", r));
+      const b = bundlePaths(join(dir, "runs", "flow-1", "two-1"));
+      await until("the first task", () => existsSync(join(dir, "ran")) && existsSync(b.started));
+      launcher.kill("SIGKILL");
+      await gone;
+      writeFileSync(join(dir, "go"), "");
+      await until("run.sh's result", () => existsSync(b.result));
+      const again = await ferry(["launch", "--json", "--quiet"], { cwd: dir });
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(JSON.parse(again.stdout).recovered, 1);
+      const jobs = JSON.parse((await ferry(["jobs", "list", "--json"], { cwd: dir })).stdout) as {
+        state: string;
+        outputs: unknown;
+      }[];
+      assert.deepEqual(
+        jobs.map((j) => [j.state, j.outputs]),
+        [["COMPLETED", "b"]],
+      );
+      assert.deepEqual(
+        readFileSync(join(dir, "ran"), "utf8").split("\n").filter(Boolean),
+        ["0", "1"],
+        "each task once",
+      );
+    });
 });

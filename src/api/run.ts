@@ -36,8 +36,11 @@ export interface LaunchRequest {
   warnings?: EventTarget;
   /** Supervise tasks in the launcher process (default) or through one run.sh per job. */
   supervise?: boolean;
-  /** Fork supervised tasks from a small helper shell (default) or from the launcher itself. */
-  spawner?: boolean;
+  /**
+   * What starts supervised tasks: the Python task supervisor (default, the task-shell spawner
+   * where no python3 runs), the task-shell spawner ("shell"), or the launcher itself (false).
+   */
+  spawner?: boolean | "supervisor" | "shell";
 }
 
 /** Whole and positive, or a usage error naming the option. */

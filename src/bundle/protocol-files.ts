@@ -119,6 +119,11 @@ export interface Started {
   host: string;
   pid: number;
   schedulerJobId: string;
+  /**
+   * The task supervisor that started this pid (pull launcher, src/launcher/supervisor.py): while
+   * it lives, the run has a live process even between a task's end and run.sh taking over.
+   */
+  supervisor?: number;
 }
 
 /** started.json: `{runId, at, host, pid, schedulerJobId}` (the wrapper cleans host and id). */
@@ -131,6 +136,9 @@ export function checkStarted(v: unknown, runId: number, scope: RunScope): Checke
     host: checkWord(v.host, "host", /^[A-Za-z0-9._-]+$/, 255),
     pid: checkInteger(v.pid, "pid", 1, 2 ** 31 - 1),
     schedulerJobId: checkWord(v.schedulerJobId, "schedulerJobId", /^[A-Za-z0-9._:@-]*$/, 255),
+    ...(v.supervisor === undefined
+      ? {}
+      : { supervisor: checkInteger(v.supervisor, "supervisor", 2, 2 ** 31 - 1) }),
   });
 }
 

@@ -64,7 +64,8 @@ function taskLine(task: Task, index: number): string {
         : `--module ${scriptWord(task.module!, `tasks[${index}].module`)}`;
     return `    ${index}) ${env}exec "$FERRY_PYTHON" "$F/ferry_py.py" task ${index} ${where} --function ${scriptWord(task.function, `tasks[${index}].function`)} ;;`;
   }
-  return `    ${index}) ${env}exec sh -c ${scriptWord(task.command, `tasks[${index}].command`)} ;;`;
+  // $0 is this run.sh, as for a task the launcher supervises (which detect-lost knows by it)
+  return `    ${index}) ${env}exec sh -c ${scriptWord(task.command, `tasks[${index}].command`)} "$0" ;;`;
 }
 
 export function renderWrapper(o: WrapperOptions): string {

@@ -87,7 +87,7 @@ export async function detectLost(store: Store, o: DetectOptions): Promise<LostRu
     if (run.launchDir) {
       const files = await readRunFiles(t, run.launchDir, run.id, runScope(job, job.recovery, now));
       if (files.result) verdict = "finished";
-      else if (run.mode === "pull" && files.started && (await wrapperAlive(t, run, files.started.pid)))
+      else if (run.mode === "pull" && files.started && (await wrapperAlive(t, run, files.started)))
         verdict = "alive";
       if (files.checkpoint) checkpoint = { ...files.checkpoint, at: files.checkpoint.at ?? now };
     }

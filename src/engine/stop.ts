@@ -8,8 +8,9 @@
  * outputs, instead of recording it CANCELLED and dropping the work. Every other live run is
  * marked CANCELLED in the database: from then on its result, if it still arrives, is kept on the
  * run for the record but never applied (engine/outcome.ts). Then the process is asked to stop:
- *  - pull runs on the transport's host: SIGTERM to the wrapper (its pid is in started.json),
- *    which kills the task tree and records the signal;
+ *  - pull runs on the transport's host: SIGTERM to the process group of the pid in
+ *    started.json — run.sh with its tasks (its trap records the signal), or a task the
+ *    launcher supervises with everything it started;
  *  - pull runs on another host: their launcher sees the run is no longer RUNNING at its next
  *    lease beat and stops it (launcher/launch.ts);
  *  - offline/managed runs: the scheduler job is cancelled (scancel, qdel, bkill, kill) through
@@ -138,8 +139,10 @@ export async function stopProcesses(
     if (!r.launchDir) continue;
     const files = await readRunFiles(t, r.launchDir, r.id);
     const pid = files.started?.pid;
-    if (pid && !files.result && (await wrapperAlive(t, r, pid))) {
-      if (await t.signal(pid, "SIGTERM")) report.signalled.push(r.id);
+    if (pid && !files.result && (await wrapperAlive(t, r, files.started!))) {
+      // the process group: a supervised task's whole tree, or run.sh with its tasks (run.sh
+      // records the signal either way)
+      if ((await t.signal(-pid, "SIGTERM")) || (await t.signal(pid, "SIGTERM"))) report.signalled.push(r.id);
       else report.problems.push(`run ${r.id}: cannot signal pid ${pid}`);
     }
   }

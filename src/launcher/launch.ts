@@ -38,6 +38,7 @@ import { type RunControl, runLocally } from "./local-run.ts";
 import { Wakeup, withRetry } from "./loop-kit.ts";
 import { TaskSpawner } from "./spawner.ts";
 import { TASK_SHELL } from "./supervise.ts";
+import { TaskSupervisor } from "./supervisor.ts";
 import { releaseUnstarted } from "./unstarted.ts";
 
 export interface LaunchOptions {
@@ -64,8 +65,12 @@ export interface LaunchOptions {
    * (default true; jobs with a preRun always go through run.sh).
    */
   supervise?: boolean;
-  /** Fork supervised tasks from a small `sh` (spawner.ts, default true) or from this process. */
-  spawner?: boolean;
+  /**
+   * What starts supervised tasks: the Python task supervisor (supervisor.ts, the default, with
+   * the task-shell spawner where no python3 runs), the task-shell spawner (spawner.ts), or this
+   * process itself (false).
+   */
+  spawner?: boolean | "supervisor" | "shell";
   /** The batch system's job id this launcher runs in (started.json's schedulerJobId). */
   schedulerJobId?: string;
   /** A "warning" event relays the scheduler's walltime warning (USR1/USR2) to running jobs. */
@@ -126,8 +131,13 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     abandoned: [],
   };
   const running = new Map<number, Running>();
-  // started with the first task, closed when the launcher ends (launch's finally)
+  // started with the launcher, awaited by the first task, closed when the launcher ends
   let spawner: TaskSpawner | null | undefined;
+  let supervisor: TaskSupervisor | null = null;
+  const supervising =
+    o.supervise === false || o.spawner === false || o.spawner === "shell"
+      ? Promise.resolve(null)
+      : TaskSupervisor.start("python3", { leaseOwner: owner, killGraceMs: KILL_GRACE_MS });
   let closing = false;
   const wake = new Wakeup();
   const notify = () => wake.notify();
@@ -271,8 +281,6 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
 
   const start = (claim: ClaimedRun) => {
     const started = Date.now();
-    if (spawner === undefined)
-      spawner = o.supervise === false || o.spawner === false ? null : TaskSpawner.start(TASK_SHELL);
     const entry: Running = { promise: Promise.resolve() };
     o.events.emit("run:started", {
       jobId: claim.job.id,
@@ -280,28 +288,32 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       name: claim.job.name,
       launchDir: claim.launchDir,
     });
-    entry.promise = runLocally(transport, claim, {
-      env: o.worker.env,
-      ...(o.worker.preRun ? { preRun: o.worker.preRun } : {}),
-      node: o.worker.node === "node" ? process.execPath : o.worker.node,
-      python: o.worker.python,
-      cacheDir,
-      ...(o.supervise === false
-        ? {}
-        : {
-            supervise: {
-              launcherPid: process.pid,
-              host: here,
-              schedulerJobId: o.schedulerJobId ?? "",
-              killGraceMs: KILL_GRACE_MS,
-              spawner,
-            },
-          }),
-      onControl: (control) => {
-        entry.control = control;
-        if (o.abort?.aborted) control.stop();
-      },
-    })
+    entry.promise = taskStarter()
+      .then(() =>
+        runLocally(transport, claim, {
+          env: o.worker.env,
+          ...(o.worker.preRun ? { preRun: o.worker.preRun } : {}),
+          node: o.worker.node === "node" ? process.execPath : o.worker.node,
+          python: o.worker.python,
+          cacheDir,
+          ...(o.supervise === false
+            ? {}
+            : {
+                supervise: {
+                  launcherPid: process.pid,
+                  host: here,
+                  schedulerJobId: o.schedulerJobId ?? "",
+                  killGraceMs: KILL_GRACE_MS,
+                  spawner: spawner ?? null,
+                  supervisor,
+                },
+              }),
+          onControl: (control) => {
+            entry.control = control;
+            if (o.abort?.aborted) control.stop();
+          },
+        }),
+      )
       .then((outcome) => finish(claim, outcome, started))
       .catch((e) => o.events.emit("launcher:error", { error: coerceError(e), retryInMs: 0 }))
       .finally(() => {
@@ -309,6 +321,17 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
         wake.notify();
       });
     running.set(claim.runId, entry);
+  };
+
+  // the supervisor if it started, else the task-shell spawner (once, at the first task)
+  const taskStarter = async () => {
+    if (spawner !== undefined) return;
+    supervisor = await supervising;
+    if (spawner !== undefined) return; // another task got here first
+    spawner =
+      supervisor !== null || o.supervise === false || o.spawner === false
+        ? null
+        : TaskSpawner.start(TASK_SHELL);
   };
 
   const takeClaims = (got: ClaimResult) => {
@@ -388,6 +411,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     o.stop?.removeEventListener("abort", notify);
     await Promise.allSettled([...running.values()].map((r) => r.promise));
     spawner?.close();
+    (await supervising)?.close();
     o.events.emit("launcher:stop", {
       completed: summary.completed,
       failed: summary.failed,

@@ -17,6 +17,7 @@ import { errorMessage } from "../model/errors.ts";
 import type { Transport } from "../transport/types.ts";
 import type { TaskSpawner } from "./spawner.ts";
 import { cleanWord, SupervisedRun } from "./supervise.ts";
+import type { TaskSupervisor } from "./supervisor.ts";
 
 export interface LocalRunOptions {
   env: Readonly<Record<string, string>>;
@@ -36,6 +37,7 @@ export interface LocalRunOptions {
     schedulerJobId: string;
     killGraceMs: number;
     spawner?: TaskSpawner | null;
+    supervisor?: TaskSupervisor | null;
   };
   /** Receives the handle that stops the run (TERM, recorded) and relays a walltime warning. */
   onControl?: (control: RunControl) => void;
@@ -145,6 +147,8 @@ async function supervised(
     python: options.python,
     killGraceMs: o.killGraceMs,
     spawner: o.spawner ?? null,
+    supervisor: o.supervisor ?? null,
+    env: options.env,
     ...(options.onStart ? { onStart: options.onStart } : {}),
   });
   options.onControl?.({ stop: () => run.signal("TERM"), warn: () => run.warn() });

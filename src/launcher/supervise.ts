@@ -1,20 +1,22 @@
 /**
  * Run a claimed job's tasks under the launcher itself, without the per-job POSIX wrapper (pull
- * mode, where a ferry process is there to supervise). Each task is started in its own process
- * group through one small `sh` (TASK_SHELL below) that gives it the environment run.sh gives —
- * FERRY_* variables, env.sh, the task's env, USR1/USR2 ignored, stdout/stderr in tasks/<i>/ —
- * and the launcher writes the protocol files run.sh writes (started.json, checkpoint.json,
- * warning, result.json, each through a temporary name and a rename). What a user sees in the
- * launch dir, and what collect/detect-lost read back, is the same as from run.sh.
+ * mode, where a ferry process is there to supervise). The launcher writes the protocol files
+ * run.sh writes (started.json, checkpoint.json, warning, result.json, each through a temporary
+ * name and a rename); each task gets the environment run.sh gives it — FERRY_* variables,
+ * env.sh's, the task's env, USR1/USR2 ignored, stdout/stderr in tasks/<i>/, `$0` its run.sh —
+ * in its own process group. What a user sees in the launch dir, and what collect/detect-lost
+ * read back, is the same as from run.sh.
  *
- * Why: run.sh costs about seven processes per job (the wrapper, `date`, three `mv`, the task's
- * subshell; measured with `strace -f`), 11 ms of a 15 ms job on this 2-core machine; this path
- * costs two (the task shell and the task).
+ * Tasks are started, in order of preference, by the task supervisor (supervisor.ts: one Python
+ * process per launcher, one process per task), by the task-shell spawner (spawner.ts: a small
+ * `sh` forking TASK_SHELL below, where no python3 runs), or by the launcher itself.
  *
- * When the launcher dies (kill -9) while a task runs, the task shell outlives it: it sees the
- * launcher gone (`kill -0`, a builtin) when the task ends and hands over to run.sh, which records
- * that task's end and runs the remaining ones — the next launcher collects the result as it
- * collects a surviving wrapper's (abandoned.ts).
+ * Why: run.sh costs six processes per job; the supervisor's path costs one, the task's own.
+ *
+ * When the launcher dies (kill -9) while a task runs, the supervisor (or the task shell)
+ * outlives it and, when the task ends, hands over to run.sh, which records that task's end and
+ * runs the remaining ones — the next launcher collects the result as it collects a surviving
+ * wrapper's (abandoned.ts).
  */
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -23,9 +25,11 @@ import { dirname, join } from "node:path";
 import type { BundlePaths } from "../bundle/layout.ts";
 import { pyFileInBundle } from "../bundle/layout.ts";
 import type { Started, WrapperResult } from "../bundle/protocol-files.ts";
+import { exportedInputs } from "../bundle/wrapper.ts";
 import type { ClaimedRun } from "../engine/claim.ts";
 import type { Task } from "../model/types.ts";
 import type { TaskSpawner } from "./spawner.ts";
+import type { SupervisedTask, TaskEnd, TaskSupervisor } from "./supervisor.ts";
 
 /**
  * The task shell: $1 the id its `exit <id> <code>` line on fd 3 carries for the spawner
@@ -61,7 +65,7 @@ export FERRY_TASK FERRY_OUTPUTS FERRY_ACTION FERRY_STOP
 while [ "$ferry_n" -gt 0 ]; do export "$1"; shift; ferry_n=$((ferry_n - 1)); done
 ferry_task() {
   case $1 in
-    sh) exec sh -c "$2" ;;
+    sh) exec sh -c "$2" "$0" ;;
     js) exec "$FERRY_NODE" "$F/worker.mjs" task "$FERRY_TASK" ;;
     py) shift; exec "$FERRY_PYTHON" "$F/ferry_py.py" task "$FERRY_TASK" "$@" ;;
   esac
@@ -101,6 +105,10 @@ export interface SuperviseOptions {
   onStart?: (pid: number) => void;
   /** Fork task shells from this small process rather than from the launcher (spawner.ts). */
   spawner?: TaskSpawner | null;
+  /** Start tasks through this supervisor (supervisor.ts), first choice when it is alive. */
+  supervisor?: TaskSupervisor | null;
+  /** The worker's environment (what env.sh exports after the inputs; the job's env wins). */
+  env?: Readonly<Record<string, string>>;
 }
 
 function taskWords(task: Task, index: number): string[] {
@@ -198,13 +206,14 @@ export class SupervisedRun {
         break;
       }
       put(p.checkpoint, JSON.stringify({ runId, task: i }));
-      const rc = await this.#runTask(job.tasks[i]!, i, startedAt);
+      const end = await this.#runTask(job.tasks[i]!, i, startedAt);
+      const rc = end.code;
       clearTimeout(this.#killer);
       this.#killer = undefined;
       this.#pgid = undefined;
-      // a signal the task shell caught that this launcher did not send (the scheduler's TERM to
-      // every process of the allocation): run.sh would have recorded it too
-      if (this.#signal === null) this.#signal = caughtSignal(p.task(i).dir);
+      // a signal the supervisor or task shell caught that this launcher did not send (the
+      // scheduler's TERM to every process of the allocation): run.sh would have recorded it too
+      if (this.#signal === null) this.#signal = end.signal ?? caughtSignal(p.task(i).dir);
       if (this.#signal !== null) {
         state = "FAILED";
         failedTask = i;
@@ -239,8 +248,80 @@ export class SupervisedRun {
     return result;
   }
 
-  /** Start task `i` in its own process group and wait for it; resolves its exit code. */
-  #runTask(task: Task, i: number, startedAt: number): Promise<number> {
+  /** Start task `i` in its own process group and wait for it. */
+  async #runTask(task: Task, i: number, startedAt: number): Promise<TaskEnd> {
+    const supervisor = this.#o.supervisor;
+    if (supervisor?.alive) {
+      const end = await supervisor.run(this.#supervised(task, i, startedAt), (pid) =>
+        this.#started(this.#claim.runId, startedAt, pid, supervisor.pid),
+      );
+      if (end.error)
+        writeFileSync(this.#paths.task(i).stderr, `ferry: cannot start the task: ${end.error}\n`, {
+          flag: "a",
+        });
+      return end;
+    }
+    return { code: await this.#shellTask(task, i, startedAt), signal: null };
+  }
+
+  #baseEnv: Record<string, string> | undefined;
+
+  /** What the supervisor starts for task `i`: the process run.sh's task line would exec. */
+  #supervised(task: Task, i: number, startedAt: number): SupervisedTask {
+    const { job, runId, launchDir } = this.#claim;
+    const p = this.#paths;
+    const t = p.task(i);
+    // the environment's own FERRY_NODE / FERRY_PYTHON win, as in run.sh
+    const node = process.env.FERRY_NODE || this.#o.node;
+    const python = process.env.FERRY_PYTHON || this.#o.python;
+    this.#baseEnv ??= {
+      FERRY_LAUNCH_DIR: launchDir,
+      FERRY_RUN_ID: String(runId),
+      FERRY_JOB_ID: String(job.id),
+      FERRY_FLOW_ID: String(job.flowId),
+      FERRY_JOB_NAME: job.name,
+      FERRY_NODE: node,
+      FERRY_PYTHON: python,
+      FERRY_INPUTS: p.inputs,
+      // env.sh: the exported inputs, then the worker's environment, then the job's
+      ...Object.fromEntries(exportedInputs(this.#claim.inputs).map(([k, v]) => [`FERRY_IN_${k}`, v])),
+      ...this.#o.env,
+      ...job.env,
+    };
+    const env: Record<string, string> = {
+      ...this.#baseEnv,
+      FERRY_TASK: String(i),
+      FERRY_OUTPUTS: t.output,
+      FERRY_ACTION: t.action,
+      FERRY_STOP: t.stop,
+      ...(task.kind === "js" ? {} : task.env),
+    };
+    // the interpreter after env.sh, as the task shell's `exec "$FERRY_NODE"` reads it
+    const argv =
+      task.kind === "sh"
+        ? ["sh", "-c", task.command, p.script]
+        : task.kind === "js"
+          ? [env.FERRY_NODE ?? node, p.worker, "task", String(i)]
+          : [env.FERRY_PYTHON ?? python, p.pyRunner, "task", String(i), ...taskWords(task, i).slice(1)];
+    return {
+      argv,
+      env,
+      cwd: launchDir,
+      stdout: t.stdout,
+      stderr: t.stderr,
+      handover: {
+        script: p.script,
+        task: i,
+        started: startedAt,
+        out: p.schedulerOut,
+        err: p.schedulerErr,
+        cwd: launchDir,
+      },
+    };
+  }
+
+  /** Task `i` through the task shell (spawner or forked here); resolves its exit code. */
+  #shellTask(task: Task, i: number, startedAt: number): Promise<number> {
     const { job, runId, launchDir } = this.#claim;
     const t = this.#paths.task(i);
     const env = taskEnv(task);
@@ -295,9 +376,15 @@ export class SupervisedRun {
     });
   }
 
-  #started(runId: number, startedAt: number, pid: number): void {
+  #started(runId: number, startedAt: number, pid: number, supervisor?: number): void {
     this.#pgid = pid;
-    this.started = { at: startedAt, host: this.#o.host, pid, schedulerJobId: this.#o.schedulerJobId };
+    this.started = {
+      at: startedAt,
+      host: this.#o.host,
+      pid,
+      schedulerJobId: this.#o.schedulerJobId,
+      ...(supervisor ? { supervisor } : {}),
+    };
     // the pid of the running task's group: what detect-lost and a relaunch look for
     put(this.#paths.started, JSON.stringify({ runId, ...this.started }));
     this.#o.onStart?.(pid);

@@ -72,9 +72,11 @@ export async function launch(ctx: CliContext, o: LaunchFlags): Promise<number> {
       abort: abort.signal,
       schedulerJobId,
       warnings,
-      // benchmark switches (bench/dispatch.ts): one run.sh per job, or fork from the launcher
+      // benchmark switches (bench/dispatch.ts): one run.sh per job; tasks started by the
+      // task-shell spawner, or forked by the launcher
       ...(env.FERRY_LAUNCH_WRAPPER === "1" ? { supervise: false } : {}),
       ...(env.FERRY_LAUNCH_SPAWNER === "0" ? { spawner: false } : {}),
+      ...(env.FERRY_LAUNCH_SPAWNER === "shell" ? { spawner: "shell" as const } : {}),
     });
   } finally {
     progress.stop();

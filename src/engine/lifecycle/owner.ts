@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { bundlePaths } from "../../bundle/layout.ts";
+import { supervisorMarker } from "../../launcher/supervisor-marker.ts";
 import type { Run } from "../../model/types.ts";
 import type { Transport } from "../../transport/types.ts";
 
@@ -41,8 +42,22 @@ export async function leaseAbandoned(
   return ownerGone(transport, run.leaseOwner);
 }
 
-/** Is the run's own wrapper (`sh <launch dir>/_ferry/run.sh`) alive on the transport's host? */
-export function wrapperAlive(transport: Transport, run: Run, pid: number): Promise<boolean> {
-  if (run.launchDir === null || run.host !== transport.host) return Promise.resolve(false);
-  return transport.processAlive(pid, bundlePaths(run.launchDir).script);
+/**
+ * Is the run's own process alive on the transport's host: its wrapper (`sh <launch dir>/_ferry/
+ * run.sh`), a supervised task (whose `$0` is that run.sh), or the task supervisor that started
+ * it (its command line names the run's launcher), which hands the run over to run.sh when the
+ * task ends after the launcher died?
+ */
+export async function wrapperAlive(
+  transport: Transport,
+  run: Run,
+  started: { pid: number; supervisor?: number },
+): Promise<boolean> {
+  if (run.launchDir === null || run.host !== transport.host) return false;
+  if (await transport.processAlive(started.pid, bundlePaths(run.launchDir).script)) return true;
+  return (
+    started.supervisor !== undefined &&
+    run.leaseOwner !== null &&
+    transport.processAlive(started.supervisor, supervisorMarker(run.leaseOwner))
+  );
 }
