@@ -189,29 +189,35 @@ describe("tasks supervised by the launcher", () => {
     await until("the background child to be gone", () => !alive(child), 5000);
   });
 
-  test("a walltime warning reaches running jobs: USR1 to the task's group kills nothing, the run records the warning", async () => {
-    await using p = await testProject(sqlite);
-    const go = join(p.dir, "go");
-    const ids = await p.add(
-      `name: w\njobs:\n  - {name: long, sh: 'while [ ! -e "${go}" ]; do sleep 0.05; done'}\n`,
-    );
-    const warnings = new EventTarget();
-    const abort = new AbortController();
-    const launching = p.launch({ warnings, abort: abort.signal });
-    const b = bundlePaths(join(p.dir, "runs", "flow-1", "long-1"));
-    await until("the job to start", () => existsSync(b.started));
-    const { pid } = JSON.parse(readFileSync(b.started, "utf8")) as { pid: number };
-    process.kill(-pid, "SIGUSR1"); // SLURM's --signal reaches every process of the step
-    await sleep(200);
-    assert.ok(alive(pid), "the task shell ignores USR1");
-    warnings.dispatchEvent(new Event("warning"));
-    await until("the warning file", () => existsSync(b.warning));
-    abort.abort(); // then the walltime ends
-    await launching;
-    const run = (await p.store.runsOfJobs([ids.long!], { includeArchived: true }))[0]!;
-    assert.equal(run.error?.signal, "TERM");
-    assert.equal(JSON.parse(readFileSync(b.result, "utf8")).warning, true);
-  });
+  for (const spawner of ["supervisor", "shell"] as const)
+    test(`a walltime warning reaches running jobs: USR1 to the task's group kills nothing, the run records the warning (${spawner})`, async () => {
+      await using p = await testProject(sqlite);
+      const go = join(p.dir, "go");
+      const ids = await p.add(
+        `name: w\njobs:\n  - {name: long, sh: 'while [ ! -e "${go}" ]; do sleep 0.05; done'}\n`,
+      );
+      const warnings = new EventTarget();
+      const abort = new AbortController();
+      const launching = p.launch({ warnings, abort: abort.signal, spawner });
+      const b = bundlePaths(join(p.dir, "runs", "flow-1", "long-1"));
+      try {
+        await until("the job to start", () => existsSync(b.started));
+        const { pid } = JSON.parse(readFileSync(b.started, "utf8")) as { pid: number };
+        // at once: the group exists as soon as started.json names its pid (the task shell's
+        // spawner used to name it before setsid had run)
+        process.kill(-pid, "SIGUSR1"); // SLURM's --signal reaches every process of the step
+        await sleep(200);
+        assert.ok(alive(pid), "the task ignores USR1");
+        warnings.dispatchEvent(new Event("warning"));
+        await until("the warning file", () => existsSync(b.warning));
+      } finally {
+        abort.abort(); // then the walltime ends (and a failed step above leaves no task behind)
+      }
+      await launching;
+      const run = (await p.store.runsOfJobs([ids.long!], { includeArchived: true }))[0]!;
+      assert.equal(run.error?.signal, "TERM");
+      assert.equal(JSON.parse(readFileSync(b.result, "utf8")).warning, true);
+    });
 
   for (const spawner of ["supervisor", "shell"] as const)
     test(`a launcher killed during a job's first task: run.sh runs the rest, the next launcher collects the whole job (${spawner})`, async () => {

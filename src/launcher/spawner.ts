@@ -7,8 +7,11 @@
  * dash forks in a fraction of that. (dash's `read` takes a byte per system call, so a line
  * carries only the task's arguments; the task shell's text is given once, at start.) The launcher writes one line per task to the spawner's
  * stdin; the spawner starts the task shell in its own session (`setsid`, as Node's `detached`
- * does) and answers `started <id> <pid>`; the task shell itself writes `exit <id> <code>` on
- * the same pipe when its task ends (supervise.ts), and the spawner reaps it when asked. A task
+ * does) and answers `forked <id> <pid>` (the pid it reaps); the task shell itself writes
+ * `started <id> <pid>` once it leads its session (so its
+ * process group exists when the launcher learns the pid: the spawner answering for it raced
+ * setsid, and a signal to the group right after start found none) and `exit <id> <code>` on
+ * the same pipe when its task ends (supervise.ts); the spawner reaps it when asked. A task
  * shell that dies without a word (SIGKILL) is found by polling its pid and reaped for its status.
  *
  * Every argument reaches the spawner through shQuote, on one line: a newline inside an argument
@@ -27,7 +30,7 @@ ferry_start() {
   ferry_id=$1 ferry_out=$2 ferry_err=$3 ferry_cwd=$4
   shift 4
   (cd "$ferry_cwd" && exec "$ferry_setsid" sh -c "$ferry_task_shell" "$@" 3>&1 </dev/null >"$ferry_out" 2>"$ferry_err") &
-  echo "started $ferry_id $!"
+  echo "forked $ferry_id $!"
 }
 ferry_reap() { wait "$1"; echo "reaped $1 $?"; }
 while IFS= read -r ferry_line; do eval "$ferry_line"; done
@@ -110,13 +113,14 @@ export class TaskSpawner {
       this.#buffer = this.#buffer.slice(nl + 1);
       const x = Number(a);
       const y = Number(b);
-      if (what === "started") {
+      if (what === "forked") {
         const p = this.#pending.get(x);
         if (!p) continue;
         p.pid = y;
         this.#byPid.set(y, x);
-        p.onStart(y);
         if (p.code !== undefined) this.#reap(y); // a quick task said `exit` before this line came
+      } else if (what === "started") {
+        this.#pending.get(x)?.onStart(y);
       } else if (what === "exit") {
         const p = this.#pending.get(x);
         if (!p || p.code !== undefined) continue;

@@ -32,7 +32,7 @@ import type { TaskSpawner } from "./spawner.ts";
 import type { SupervisedTask, TaskEnd, TaskSupervisor } from "./supervisor.ts";
 
 /**
- * The task shell: $1 the id its `exit <id> <code>` line on fd 3 carries for the spawner
+ * The task shell: $1 the id its `started <id> <pid>` and `exit <id> <code>` lines on fd 3 carry for the spawner
  * (spawner.ts; "-": started by Node, no line), then $1 launcher pid, $2 launch dir, $3 run, $4 job, $5 flow, $6 job name, $7 node,
  * $8 python, $9 task index, $10 run start (epoch s), $11 how many task env words follow, the
  * words (NAME=value), then the task: `sh <command>`, `js`, or `py <runner arguments>`.
@@ -48,6 +48,7 @@ trap 'ferry_on_signal INT' INT
 trap 'ferry_on_signal HUP' HUP
 trap 'ferry_on_signal XCPU' XCPU
 ferry_report=$1
+[ "$ferry_report" = - ] || printf 'started %s %s\n' "$ferry_report" "$$" >&3
 shift
 ferry_launcher=$1
 FERRY_LAUNCH_DIR=$2 FERRY_RUN_ID=$3 FERRY_JOB_ID=$4 FERRY_FLOW_ID=$5 FERRY_JOB_NAME=$6
