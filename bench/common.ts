@@ -1,14 +1,31 @@
 /** What the benchmarks share: a throwaway PostgreSQL schema, their folder, and the table they print. */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import pg from "pg";
 
-/**
- * Where throwaway projects live: like a real project, not in /tmp (on this VM /tmp is 20–40×
- * slower for mkdir/open than the same disk elsewhere; measured with mkdirSync loops).
- */
+/** Where throwaway projects live: like a real project, in the working folder. */
 export const DEFAULT_BENCH_DIR = ".bench";
+
+const doomed: string[] = [];
+
+/**
+ * Remove a throwaway folder when the benchmark ends, not now. Why: this VM's ext4 has no
+ * journal, and without one ext4 will not reuse an inode deleted within the last minute or so
+ * (fs/ext4/ialloc.c, recently_deleted()): right after thousands of files are deleted, every new
+ * file or folder costs 10–40× more (measured: 2 mkdir + 5 file writes with renames, 0.18 ms
+ * on a quiet disk, 1.6–9 ms after a few deletions of 7,000 entries) — a benchmark that deletes
+ * each round's project before the next would measure mostly that.
+ */
+export function removeAtEnd(dir: string): void {
+  doomed.push(dir);
+}
+
+/** Remove what removeAtEnd() kept; call after the figures are printed. */
+export function removeKept(): void {
+  for (const d of doomed.splice(0)) rmSync(d, { recursive: true, force: true });
+}
 
 /** A fresh schema name in the database at `url`, and a way to drop it afterwards. */
 export function throwawaySchema(url: string): { schema: string; drop: () => Promise<void> } {

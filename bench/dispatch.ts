@@ -26,7 +26,16 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { bareSpawn, DEFAULT_BENCH_DIR, machineLoad, median, printTable, throwawaySchema } from "./common.ts";
+import {
+  bareSpawn,
+  DEFAULT_BENCH_DIR,
+  machineLoad,
+  median,
+  printTable,
+  removeAtEnd,
+  removeKept,
+  throwawaySchema,
+} from "./common.ts";
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +52,8 @@ const N = Number(values.jobs);
 const CHAIN = Number(values.chain);
 const ROUNDS = Math.max(1, Number(values.rounds));
 const CONCURRENCY = values.concurrency.split(",").map(Number);
-const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
+// started as the installed `ferry` command starts (compile cache on), as bench:peers does
+const MAIN = fileURLToPath(new URL("../bin/ferry.mjs", import.meta.url));
 
 type Mode = "supervised" | "supervised, task shell" | "supervised, forked by the launcher" | "run.sh";
 
@@ -94,7 +104,7 @@ function ferryRun(
     run(argv, dir, env);
     return { wall: performance.now() - t0, cpu: cpuMs() - c0 };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeAtEnd(dir);
   }
 }
 
@@ -213,3 +223,4 @@ if (values.strace) {
   );
 }
 console.log(`load average after ${machineLoad()}`);
+removeKept();

@@ -24,7 +24,15 @@
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { bareSpawn, DEFAULT_BENCH_DIR, machineLoad, median, printTable, spread } from "./common.ts";
+import {
+  bareSpawn,
+  DEFAULT_BENCH_DIR,
+  machineLoad,
+  median,
+  printTable,
+  removeKept,
+  spread,
+} from "./common.ts";
 import { dagSize, type FlowKind } from "./peers/flows.ts";
 import { FerryProject, FireworksProject, jobflowSeconds, type Measured, Tools } from "./peers/tools.ts";
 import { peersVenv } from "./peers/venv.ts";
@@ -242,5 +250,6 @@ printTable(
   rows,
 );
 console.log(`load average at the end ${machineLoad()}`);
+removeKept();
 if (lowerBounds.size > 0)
   console.log(`"> " marks a FireWorks step stopped at --rerun-timeout ${RERUN_TIMEOUT_S} s: a lower bound.`);

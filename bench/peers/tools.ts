@@ -5,10 +5,11 @@
  * the same way for all; state edits before a timed step are setup, never timed.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openStore } from "../../src/store/open.ts";
+import { removeAtEnd } from "../common.ts";
 import { type FlowKind, ferryFlow } from "./flows.ts";
 import { PEERS_DIR } from "./venv.ts";
 
@@ -60,7 +61,7 @@ export class Tools {
   folder(prefix: string): { dir: string; dispose(): void } {
     mkdirSync(this.#root, { recursive: true });
     const dir = mkdtempSync(join(this.#root, prefix));
-    return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+    return { dir, dispose: () => removeAtEnd(dir) };
   }
 
   /** `argv` timed by measure.py; a time limit turns into a thrown error. */
