@@ -133,7 +133,7 @@ describe("tasks supervised by the launcher", () => {
   test("a run's process counts as alive while the supervisor that started it lives (between a task's end and run.sh taking over), and only for its own launcher", async () => {
     const t = new LocalTransport();
     const owner = `${t.host}:${process.pid}:abc123`;
-    const sup = await TaskSupervisor.start("python3", { leaseOwner: owner, killGraceMs: 1000 });
+    const sup = await TaskSupervisor.start(undefined, { leaseOwner: owner, killGraceMs: 1000 });
     assert.ok(sup, "python3 runs the supervisor");
     const dir = tempDir("ferry-sup-");
     const run = { launchDir: dir, host: t.host, leaseOwner: owner } as Run;
@@ -161,13 +161,42 @@ describe("tasks supervised by the launcher", () => {
       `name: n\njobs:\n  - {name: one, sh: 'echo "{\\"pid\\": $$}" > "$FERRY_OUTPUTS"'}\n`,
     );
     assert.equal((await ferry(["add", "f.yaml"], { cwd: dir })).code, 0);
-    const ran = await ferry(["launch", "--json", "--quiet"], { cwd: dir, env: { PATH: bin } });
+    const ran = await ferry(["launch", "--json", "--quiet"], {
+      cwd: dir,
+      env: { PATH: bin, FERRY_SUPERVISOR_PYTHON: join(bin, "python3") }, // not there
+    });
     assert.equal(ran.code, 0, ran.stderr);
     assert.equal(JSON.parse(ran.stdout).completed, 1);
     const started = JSON.parse(
       readFileSync(bundlePaths(join(dir, "runs", "flow-1", "one-1")).started, "utf8"),
     );
     assert.equal(started.supervisor, undefined, "no supervisor");
+  });
+
+  test("tasks start from the launcher's environment, not from that of a python3 shim that runs the supervisor (as pyenv's changes PATH)", async () => {
+    const dir = tempDir("ferry-shim-");
+    const shim = join(dir, "python3");
+    writeFileSync(
+      shim,
+      '#!/bin/sh\nexport SHIM_WAS_HERE=1 PATH="/shim/bin:$PATH"\nexec /usr/bin/env python3 "$@"\n',
+      {
+        mode: 0o755,
+      },
+    );
+    writeFileSync(join(dir, "ferry.yaml"), "workers:\n  local: {mode: pull, workDir: runs}\n");
+    writeFileSync(
+      join(dir, "f.yaml"),
+      `name: s\njobs:\n  - {name: one, sh: 'echo "$PATH:\${SHIM_WAS_HERE-unset}" > seen'}\n`,
+    );
+    assert.equal((await ferry(["add", "f.yaml"], { cwd: dir })).code, 0);
+    const ran = await ferry(["launch", "--quiet"], { cwd: dir, env: { FERRY_SUPERVISOR_PYTHON: shim } });
+    assert.equal(ran.code, 0, ran.stderr);
+    const launch = join(dir, "runs", "flow-1", "one-1");
+    assert.ok(
+      JSON.parse(readFileSync(bundlePaths(launch).started, "utf8")).supervisor,
+      "the shim ran the supervisor",
+    );
+    assert.equal(readFileSync(join(launch, "seen"), "utf8").trim(), `${process.env.PATH}:unset`);
   });
 
   test("interrupting: the task's whole process group gets TERM, the run says so, the job goes back to READY", async () => {

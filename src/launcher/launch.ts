@@ -137,7 +137,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
   const supervising =
     o.supervise === false || o.spawner === false || o.spawner === "shell"
       ? Promise.resolve(null)
-      : TaskSupervisor.start("python3", { leaseOwner: owner, killGraceMs: KILL_GRACE_MS });
+      : TaskSupervisor.start(undefined, { leaseOwner: owner, killGraceMs: KILL_GRACE_MS });
   let closing = false;
   const wake = new Wakeup();
   const notify = () => wake.notify();

@@ -9,7 +9,11 @@ task, and the POSIX task shell that replaced it cost two forks and three execs (
 task's sh). posix_spawn (vfork in glibc) starts the task's own process directly, in its own
 process group, with its environment, working directory and files: one process per task.
 
-Protocol. In, on stdin, one JSON object per line:
+Protocol. In, on stdin, one JSON object per line: first the launcher's environment, which every
+task starts from (not this process's own: a `python3` shim such as pyenv's changes PATH and
+adds variables before it runs this),
+  {"base": {...}}
+then one per task:
   {"id": n, "argv": [...], "env": {...}, "cwd": dir, "out": file, "err": file,
    "handover": {"script": run.sh, "task": i, "started": epoch s, "out": f, "err": f}}
 Out, on stdout, one line per event:
@@ -51,7 +55,7 @@ NAMES = {signal.SIGTERM: "TERM", signal.SIGHUP: "HUP", signal.SIGXCPU: "XCPU"}
 # signals, 32 and 33, ignored in the child; a program that uses them installs its own handlers.)
 IGNORED = (signal.SIGUSR1, signal.SIGUSR2, signal.SIGINT, signal.SIGQUIT)
 DEFAULTS = [s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP, *IGNORED)]
-BASE = dict(os.environ)
+BASE = dict(os.environ)  # until the launcher's own arrives
 OUT_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 APPEND_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND
 
@@ -218,7 +222,12 @@ def main():
             *lines, buffer = buffer.split(b"\n")
             for line in lines:
                 if line.strip():
-                    start(json.loads(line))
+                    m = json.loads(line)
+                    if "base" in m:
+                        BASE.clear()
+                        BASE.update(m["base"])
+                    else:
+                        start(m)
 
 
 main()

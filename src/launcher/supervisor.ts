@@ -13,7 +13,7 @@
  * them: their pids are polled, and a task gone without a word ended on a signal (137).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { localProcessAlive } from "../transport/local.ts";
 import { supervisorMarker } from "./supervisor-marker.ts";
@@ -47,6 +47,17 @@ interface Pending {
 
 let script: string | undefined;
 
+/**
+ * The python that runs the supervisor: FERRY_SUPERVISOR_PYTHON if set, else the system's
+ * python3 (only the standard library is needed), else whatever PATH finds.
+ */
+export function systemPython(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FERRY_SUPERVISOR_PYTHON) return env.FERRY_SUPERVISOR_PYTHON;
+  return (
+    ["/usr/bin/python3", "/bin/python3", "/usr/local/bin/python3"].find((p) => existsSync(p)) ?? "python3"
+  );
+}
+
 export class TaskSupervisor {
   readonly #py: ChildProcess;
   readonly #pending = new Map<number, Pending>();
@@ -59,10 +70,11 @@ export class TaskSupervisor {
 
   /**
    * A running supervisor, or null when `python` cannot run it (not installed, too old: it
-   * needs os.posix_spawn, Python ≥ 3.8).
+   * needs os.posix_spawn, Python ≥ 3.8). `python` defaults to the system's own (a `python3` on
+   * PATH may be a shim: pyenv's takes 100+ ms and several processes to start one).
    */
   static async start(
-    python: string,
+    python: string = systemPython(),
     o: { leaseOwner: string; killGraceMs: number },
   ): Promise<TaskSupervisor | null> {
     const s = new TaskSupervisor(python, o);
@@ -86,6 +98,7 @@ export class TaskSupervisor {
     this.#py.stdout!.setEncoding("utf8");
     this.#py.stdout!.on("data", (d: string) => this.#read(d));
     this.#py.stdin!.on("error", () => {});
+    this.#py.stdin!.write(`${JSON.stringify({ base: process.env })}\n`);
     this.#py.on("error", () => this.#gone());
     this.#py.on("close", () => this.#gone()); // after its last line was read
     this.#poll = setInterval(() => this.#check(), 500);
