@@ -28,12 +28,20 @@ function output(
   timeoutMs: number,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const c = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    // its own process group: a timeout kills the measured command too, not only measure.py
+    // (a stopped `lpad rerun_fws` went on for minutes, loading the next benchmark's machine)
+    const c = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let out = "";
     let err = "";
     c.stdout.on("data", (d) => (out += d));
     c.stderr.on("data", (d) => (err += d));
-    const timer = setTimeout(() => c.kill("SIGKILL"), timeoutMs);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-c.pid!, "SIGKILL");
+      } catch {
+        c.kill("SIGKILL");
+      }
+    }, timeoutMs);
     c.on("error", reject);
     c.on("close", (code, signal) => {
       clearTimeout(timer);
