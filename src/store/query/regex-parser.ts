@@ -11,6 +11,16 @@ import {
   utf16Class,
   utf16Literal,
 } from "./regex-forms.ts";
+import {
+  alternative,
+  assertion,
+  CHARACTER,
+  EMPTY,
+  mostPaths,
+  repeat,
+  sequence,
+  type ZeroWidth,
+} from "./zero-width.ts";
 
 export const MAX_REPEAT = 100;
 
@@ -23,8 +33,8 @@ export interface Piece {
   js: string;
   /** Ends in a line-end `$` (option m) that nothing may follow. */
   lineEnd?: boolean;
-  /** Word boundaries (\b, \B), counting repeats (MAX_WORD_BOUNDARIES). */
-  boundaries?: number;
+  /** How it can pass assertions without a character (zero-width.ts, for MAX_ZERO_WIDTH_PATHS). */
+  zw: ZeroWidth;
   /** Can take a quantifier (not an anchor or lookaround). */
   quantifiable: boolean;
   /** Contains a quantifier that repeats more than once (for the nested-repetition rule). */
@@ -92,7 +102,7 @@ export class Parser {
       quantifiable: true,
       repeats: branches.some((b) => b.repeats),
       lineEnd: branches.some((b) => b.lineEnd),
-      boundaries: sum(branches),
+      zw: branches.map((b) => b.zw).reduce(alternative),
     };
   }
 
@@ -101,7 +111,7 @@ export class Parser {
     let js = "";
     let repeats = false;
     let lineEnd = false;
-    let boundaries = 0;
+    let zw = EMPTY;
     while (this.i < this.#src.length && this.#peek() !== "|" && this.#peek() !== ")") {
       const start = this.i;
       if (lineEnd) this.#failLineEnd(start);
@@ -120,16 +130,16 @@ export class Parser {
           quantifiable: false,
           repeats: atom.repeats || q.max > 1,
           lineEnd: atom.lineEnd,
-          boundaries: (atom.boundaries ?? 0) * (Number.isFinite(q.max) ? q.max : q.min + 2),
+          zw: repeat(atom.zw, q.min, q.max),
         };
       }
       text += atom.text;
       js += atom.js;
       repeats ||= atom.repeats;
       lineEnd ||= atom.lineEnd === true;
-      boundaries += atom.boundaries ?? 0;
+      zw = sequence(zw, atom.zw);
     }
-    return { text, js, quantifiable: true, repeats, lineEnd, boundaries };
+    return { text, js, quantifiable: true, repeats, lineEnd, zw };
   }
 
   #failLineEnd(at: number): never {
@@ -171,7 +181,13 @@ export class Parser {
   #atom(): Piece {
     const start = this.i;
     const c = this.#peek()!;
-    const anchor = (text: string): Piece => ({ text, js: text, quantifiable: false, repeats: false });
+    const anchor = (text: string, zw = assertion(1)): Piece => ({
+      text,
+      js: text,
+      quantifiable: false,
+      repeats: false,
+      zw,
+    });
     switch (c) {
       case "(":
         return this.#group();
@@ -180,16 +196,22 @@ export class Parser {
       case ".":
         this.i++;
         return this.#dotAll
-          ? { text: ".", js: utf16Class([[0, 0x10ffff]], false), quantifiable: true, repeats: false }
+          ? {
+              text: ".",
+              js: utf16Class([[0, 0x10ffff]], false),
+              quantifiable: true,
+              repeats: false,
+              zw: CHARACTER,
+            }
           : this.#renderClass([[10, 10]], true);
       case "^":
         this.i++;
-        return anchor(this.#multiline ? "(?:^|(?<=\\n))" : "^");
+        return this.#multiline ? anchor("(?:^|(?<=\\n))", assertion(2)) : anchor("^");
       case "$":
         this.i++;
         if (!this.#multiline) return anchor("$");
         // "(?:$|(?=\n))" needs a lookahead; at the end of the pattern consuming the \n is the same
-        return { ...anchor("(?:$|\\n)"), lineEnd: true };
+        return { ...anchor("(?:$|\\n)", alternative(assertion(1), CHARACTER)), lineEnd: true };
       case "\\":
         return this.#escape();
       case "*":
@@ -209,7 +231,7 @@ export class Parser {
 
   #literalPiece(cp: number): Piece {
     const text = this.#literal(cp);
-    return { text, js: utf16Literal(cp, text), quantifiable: true, repeats: false };
+    return { text, js: utf16Literal(cp, text), quantifiable: true, repeats: false, zw: CHARACTER };
   }
 
   #group(): Piece {
@@ -245,7 +267,8 @@ export class Parser {
       quantifiable,
       repeats: inner.repeats,
       lineEnd: inner.lineEnd,
-      boundaries: inner.boundaries ?? 0,
+      // PostgreSQL compiles a lookbehind on its own, and passes it as one assertion
+      zw: quantifiable ? inner.zw : assertion(1, mostPaths(inner.zw)),
     };
   }
 
@@ -267,12 +290,13 @@ export class Parser {
       // JavaScript's own \b without the u and i flags is exactly this ASCII word boundary
       // \b never holds inside a surrogate pair (no word character on either side); \B would
       const js = e === "b" ? "\\b" : `${NOT_MID_PAIR}\\B`;
-      return { text, js, quantifiable: false, repeats: false, boundaries: 1 };
+      // two ways through, each a lookbehind and a lookahead for PostgreSQL
+      return { text, js, quantifiable: false, repeats: false, zw: assertion(2) };
     }
     if (e === "A" || e === "z") {
       this.i += 2;
       const text = e === "A" ? "^" : "$";
-      return { text, js: text, quantifiable: false, repeats: false };
+      return { text, js: text, quantifiable: false, repeats: false, zw: assertion(1) };
     }
     return this.#literalPiece(this.#escapedChar(start));
   }
@@ -392,8 +416,7 @@ export class Parser {
       js: utf16Class(all, negated),
       quantifiable: true,
       repeats: false,
+      zw: CHARACTER,
     };
   }
 }
-
-const sum = (pieces: readonly Piece[]) => pieces.reduce((n, p) => n + (p.boundaries ?? 0), 0);
