@@ -81,8 +81,8 @@ function astral(lo: number, hi: number): string[] {
   return out;
 }
 
-/** The same set as a UTF-16 pattern for the linear-time engine (one unit: a class or a group). */
-export function utf16Class(ranges: readonly Range[], negated: boolean): string {
+/** The alternatives of a set over UTF-16: one BMP class, then surrogate pairs. */
+export function utf16Alternatives(ranges: readonly Range[], negated: boolean): string[] {
   const set = negated ? complement(ranges) : normalize(ranges);
   const bmp: string[] = [];
   const pairs: string[] = [];
@@ -95,7 +95,12 @@ export function utf16Class(ranges: readonly Range[], negated: boolean): string {
     }
     if (hi >= 0x10000) pairs.push(...astral(Math.max(lo, 0x10000), hi));
   }
-  const alternatives = [...(bmp.length > 0 ? [`[${bmp.join("")}]`] : []), ...pairs];
+  return [...(bmp.length > 0 ? [`[${bmp.join("")}]`] : []), ...pairs];
+}
+
+/** The same set as a UTF-16 pattern for the linear-time engine (one unit: a class or a group). */
+export function utf16Class(ranges: readonly Range[], negated: boolean): string {
+  const alternatives = utf16Alternatives(ranges, negated);
   if (alternatives.length === 0) return "[^\\s\\S]";
   return alternatives.length === 1 ? alternatives[0]! : `(?:${alternatives.join("|")})`;
 }

@@ -3,11 +3,14 @@
  * recursive descent that writes each piece in both forms as it goes, and refuses what either
  * engine would read differently or could not run.
  */
+
+import { forks, MAX_RUN_STRINGS, repeatSteps, stringSteps } from "./linear-cost.ts";
 import {
   codePointClass,
   linearRepeat,
   type Quantifier,
   type Range,
+  utf16Alternatives,
   utf16Class,
   utf16Literal,
 } from "./regex-forms.ts";
@@ -24,6 +27,12 @@ import {
 
 export const MAX_REPEAT = 100;
 
+/** A class on the linear engine: a thread for each alternative of its UTF-16 form, and the forks. */
+const classSteps = (ranges: readonly Range[], negated: boolean) => {
+  const n = Math.max(utf16Alternatives(ranges, negated).length, 1);
+  return n + forks(n);
+};
+
 /** UTF-16 only: not between the two halves of a surrogate pair. */
 const NOT_MID_PAIR = "(?<![\\uD800-\\uDBFF])";
 
@@ -39,6 +48,44 @@ export interface Piece {
   quantifiable: boolean;
   /** Contains a quantifier that repeats more than once (for the nested-repetition rule). */
   repeats: boolean;
+  /** Steps per character of text on the linear-time engine (linear-cost.ts, for MAX_LINEAR_STEPS). */
+  steps: number;
+  /** The fixed strings it matches, if that is all it matches (case-folded keys; assertions ignored). */
+  strings?: string[][];
+}
+
+/** A zero-width piece: no steps, matches the empty string. */
+const ZERO = { steps: 0, strings: [[]] as string[][] };
+
+/** A run of fixed strings and the pieces before it, summed up (linear-cost.ts). */
+class Steps {
+  #done = 0;
+  #run: string[][] | undefined = [[]];
+  #mixed = false;
+
+  add(piece: Pick<Piece, "steps" | "strings">): void {
+    if (piece.strings && this.#run && this.#run.length * piece.strings.length <= MAX_RUN_STRINGS) {
+      this.#run = this.#run.flatMap((a) => piece.strings!.map((b) => [...a, ...b]));
+      return;
+    }
+    this.#flush();
+    if (piece.strings) this.#run = piece.strings;
+    else {
+      this.#done += piece.steps;
+      this.#mixed = true;
+    }
+  }
+
+  #flush(): void {
+    if (this.#run) this.#done += stringSteps(this.#run);
+    this.#run = undefined;
+    this.#mixed = true;
+  }
+
+  get result(): Pick<Piece, "steps" | "strings"> {
+    if (!this.#mixed && this.#run) return { steps: stringSteps(this.#run), strings: this.#run };
+    return { steps: this.#done + (this.#run ? stringSteps(this.#run) : 0) };
+  }
 }
 
 export class RegexSyntaxError extends Error {}
@@ -96,7 +143,11 @@ export class Parser {
       this.i++;
       branches.push(this.#sequence());
     }
+    const strings = branches.every((b) => b.strings) ? branches.flatMap((b) => b.strings!) : undefined;
     return {
+      ...(strings && strings.length <= MAX_RUN_STRINGS
+        ? { steps: stringSteps(strings), strings }
+        : { steps: branches.reduce((n, b) => n + b.steps, 0) + forks(branches.length) }),
       text: branches.map((b) => b.text).join("|"),
       js: branches.map((b) => b.js).join("|"),
       quantifiable: true,
@@ -112,6 +163,7 @@ export class Parser {
     let repeats = false;
     let lineEnd = false;
     let zw = EMPTY;
+    const steps = new Steps();
     while (this.i < this.#src.length && this.#peek() !== "|" && this.#peek() !== ")") {
       const start = this.i;
       if (lineEnd) this.#failLineEnd(start);
@@ -131,6 +183,7 @@ export class Parser {
           repeats: atom.repeats || q.max > 1,
           lineEnd: atom.lineEnd,
           zw: repeat(atom.zw, q.min, q.max),
+          steps: repeatSteps(atom.steps, q.min, q.max),
         };
       }
       text += atom.text;
@@ -138,8 +191,9 @@ export class Parser {
       repeats ||= atom.repeats;
       lineEnd ||= atom.lineEnd === true;
       zw = sequence(zw, atom.zw);
+      steps.add(atom);
     }
-    return { text, js, quantifiable: true, repeats, lineEnd, zw };
+    return { text, js, quantifiable: true, repeats, lineEnd, zw, ...steps.result };
   }
 
   #failLineEnd(at: number): never {
@@ -187,6 +241,7 @@ export class Parser {
       quantifiable: false,
       repeats: false,
       zw,
+      ...ZERO,
     });
     switch (c) {
       case "(":
@@ -202,6 +257,7 @@ export class Parser {
               quantifiable: true,
               repeats: false,
               zw: CHARACTER,
+              steps: classSteps([[0, 0x10ffff]], false),
             }
           : this.#renderClass([[10, 10]], true);
       case "^":
@@ -211,7 +267,12 @@ export class Parser {
         this.i++;
         if (!this.#multiline) return anchor("$");
         // "(?:$|(?=\n))" needs a lookahead; at the end of the pattern consuming the \n is the same
-        return { ...anchor("(?:$|\\n)", alternative(assertion(1), CHARACTER)), lineEnd: true };
+        return {
+          ...anchor("(?:$|\\n)", alternative(assertion(1), CHARACTER)),
+          lineEnd: true,
+          steps: stringSteps([[], ["\n"]]),
+          strings: [[], ["\n"]],
+        };
       case "\\":
         return this.#escape();
       case "*":
@@ -231,7 +292,17 @@ export class Parser {
 
   #literalPiece(cp: number): Piece {
     const text = this.#literal(cp);
-    return { text, js: utf16Literal(cp, text), quantifiable: true, repeats: false, zw: CHARACTER };
+    const ch = String.fromCodePoint(cp);
+    const key = this.#fold ? ch.replace(/[A-Z]/, (c) => c.toLowerCase()) : ch;
+    return {
+      text,
+      js: utf16Literal(cp, text),
+      quantifiable: true,
+      repeats: false,
+      zw: CHARACTER,
+      steps: 1,
+      strings: [[key]],
+    };
   }
 
   #group(): Piece {
@@ -269,6 +340,8 @@ export class Parser {
       lineEnd: inner.lineEnd,
       // PostgreSQL compiles a lookbehind on its own, and passes it as one assertion
       zw: quantifiable ? inner.zw : assertion(1, mostPaths(inner.zw)),
+      // a lookbehind runs its own threads beside the pattern's
+      ...(quantifiable ? { steps: inner.steps, strings: inner.strings } : { steps: inner.steps }),
     };
   }
 
@@ -291,12 +364,12 @@ export class Parser {
       // \b never holds inside a surrogate pair (no word character on either side); \B would
       const js = e === "b" ? "\\b" : `${NOT_MID_PAIR}\\B`;
       // two ways through, each a lookbehind and a lookahead for PostgreSQL
-      return { text, js, quantifiable: false, repeats: false, zw: assertion(2) };
+      return { text, js, quantifiable: false, repeats: false, zw: assertion(2), ...ZERO };
     }
     if (e === "A" || e === "z") {
       this.i += 2;
       const text = e === "A" ? "^" : "$";
-      return { text, js: text, quantifiable: false, repeats: false, zw: assertion(1) };
+      return { text, js: text, quantifiable: false, repeats: false, zw: assertion(1), ...ZERO };
     }
     return this.#literalPiece(this.#escapedChar(start));
   }
@@ -417,6 +490,7 @@ export class Parser {
       quantifiable: true,
       repeats: false,
       zw: CHARACTER,
+      steps: classSteps(all, negated),
     };
   }
 }

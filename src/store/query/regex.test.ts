@@ -119,10 +119,62 @@ describe("regex: rewriting", () => {
       "(?:a?\\b){0,7}",
       "^\\bx\\b$",
       "(|1?|é?){17,}",
-      "(?:a|b|c|d|e|f|g|h){0,100}x",
-      Array.from({ length: 60 }, (_, i) => `\\bw${i}\\b`).join("|"), // characters between
+      "(?:a|b|c|d|e|f|g|h){0,8}x",
+      // characters between (words that all start with the same letter would keep 60 threads of the
+      // linear-time engine alive after each w: 190 steps, MAX_LINEAR_STEPS)
+      Array.from({ length: 60 }, (_, i) => `\\b${"abcdefghijklmnopqrstuvwxyz"[i % 26]}${i}\\b`).join("|"),
     ])
       assert.ok(compilePattern(source, "").ok, source);
+  });
+
+  test("patterns too big for the linear-time engine are refused: its time is their unrolled size times the text", () => {
+    const tooBig =
+      /too big for SQLite's linear-time engine: it counts \d+ steps per character of text, where 130 fit .*repeat less/;
+    rejected(".{0,100}x", tooBig); // 5.4 s over 1 MB
+    rejected(".{0,100}".repeat(4), tooBig); // 26 s over 1 MB
+    rejected(`${".{0,100}".repeat(111)}x`, tooBig); // 94 s over 100 kB
+    rejected("(?:a|b|c|d|e|f|g|h){0,100}x", tooBig);
+    rejected("a{0,65}x", tooBig);
+    rejected(`${"a".repeat(200)}.*`, tooBig); // on "aaa…" all 200 prefixes wait for their next a
+    rejected(`${"ab".repeat(150)}.*`, tooBig); // on "abab…" 150 of them
+    const words = Array.from(
+      { length: 60 },
+      (_, i) => `\\b${"abcdefghijklmnopqrstuvwxyz"[i % 26]}${i}word\\b`,
+    );
+    for (const source of [
+      "Segmentation fault",
+      "^relax-[0-9]{1,3}$",
+      "\\d+\\.\\d{1,3}",
+      "(error|warning): .*",
+      "(.*)(.*)(.*)(.*)(.*)x",
+      "[A-Za-z_][A-Za-z0-9_]{0,63}",
+      words.join("|"),
+      `(?:${words.join("|")})`,
+      "a{0,64}x",
+      ".{0,32}x",
+      `${Array.from({ length: 80 }, (_, i) => `step${i}`).join(" ")}.*`, // not periodic: 1 or 2 alive
+    ]) {
+      const r = compilePattern(source, "");
+      assert.ok(r.ok, `${source} was rejected: ${r.ok ? "" : r.message}`);
+      const ri = compilePattern(source, "i");
+      assert.ok(ri.ok, `${source} /i was rejected: ${ri.ok ? "" : ri.message}`);
+    }
+  });
+
+  test("a pattern just under the limit answers over 1 MB on SQLite's engine", () => {
+    for (const [source, unit] of [
+      ["a{0,64}x", "a"], // 1.9 s on 2 loaded cores
+      [".{0,32}x", "a"],
+      [".{0,32}x", "😀"],
+    ] as const) {
+      const r = compilePattern(source, "");
+      assert.ok(r.ok && r.engine === "linear");
+      const text = unit.repeat(1_000_000 / unit.length);
+      const started = performance.now();
+      assert.equal(linearRegExp(r.linear).test(text), false); // what ferry_regexp runs
+      const ms = performance.now() - started;
+      assert.ok(ms < 5_000, `${source} over 1 MB of ${unit} took ${ms} ms`);
+    }
   });
 
   test("with option m, $ may only end the pattern (the linear-time engine has no lookahead)", () => {

@@ -50,6 +50,20 @@ export type RegexResult =
  */
 export const MAX_ZERO_WIDTH_PATHS = 4096;
 
+/**
+ * SQLite runs a pattern with a quantifier or an alternation on V8's linear-time engine, whose time
+ * is the text's length times the threads the pattern keeps alive: counted repeats are unrolled,
+ * so `.{0,100}x` over a 1 MB value took 5.4 s, four `.{0,100}` in a row 26 s, and 111 of them 94 s
+ * over 100 kB. linear-cost.ts counts those steps per character (measured at 10 to 18 ns each
+ * on Node 24, 2 cores), and a pattern may take 130, so that any accepted pattern answers over a
+ * 1 MB value in about 2 s. Measured over 1 MB of "a" (no match): `a{0,74}x` (149 steps) 2.2 s,
+ * `.{0,37}x` (149) 2.0 s and over 1 MB of 😀 1.2 s, `[A-Za-z_][A-Za-z0-9_]{0,63}x` (128) 1.8 s,
+ * `\bone\b|\btwo\b|…` with 60 words (128) 1.1 s, and 60 words each followed by x over a text of
+ * those words 1.7 s. Ordinary patterns count far less: `(error|warning): .*` 8,
+ * `\d+\.\d{1,3}` 9, `(.*)(.*)(.*)(.*)(.*)x` 21.
+ */
+export const MAX_LINEAR_STEPS = 130;
+
 /** Compile `source` with MongoDB-style `options` (letters from "ims"; checked by the caller). */
 export function compilePattern(source: string, options: string): RegexResult {
   if (source.length > MAX_PATTERN_LENGTH) {
@@ -65,6 +79,12 @@ export function compilePattern(source: string, options: string): RegexResult {
       return {
         ok: false,
         message: `too many ways to pass anchors, word boundaries and lookbehinds (^ $ \\b \\B (?<= (?<!) with no character in between: ${paths >= 2 ** 40 ? "over 10^12" : paths}, where ${MAX_ZERO_WIDTH_PATHS} fit (PostgreSQL takes time exponential in them to compile the pattern); repeat such a group fewer times, as (?:|$|^){7} rather than {8}`,
+      };
+    }
+    if (parser.branches && piece.steps > MAX_LINEAR_STEPS) {
+      return {
+        ok: false,
+        message: `the pattern is too big for SQLite's linear-time engine: it counts ${piece.steps} steps per character of text, where ${MAX_LINEAR_STEPS} fit (each repeat is counted as often as it may repeat: .{0,100} is 100 copies, about 4 steps each; an alternation counts its branches); repeat less, as .{0,25} rather than .{0,100}, or write .* where any length will do`,
       };
     }
     const slow = linearProblem(piece.js);
