@@ -36,9 +36,7 @@ import { type AbandonedRun, AbandonedRuns } from "./abandoned.ts";
 import { type Committed, type Completion, commitCompletions, GroupCommit } from "./group-commit.ts";
 import { type RunControl, runLocally } from "./local-run.ts";
 import { Wakeup, withRetry } from "./loop-kit.ts";
-import { TaskSpawner } from "./spawner.ts";
-import { TASK_SHELL } from "./supervise.ts";
-import { TaskSupervisor } from "./supervisor.ts";
+import { TaskStarters } from "./starters.ts";
 import { releaseUnstarted } from "./unstarted.ts";
 
 export interface LaunchOptions {
@@ -131,13 +129,11 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     abandoned: [],
   };
   const running = new Map<number, Running>();
-  // started with the launcher, awaited by the first task, closed when the launcher ends
-  let spawner: TaskSpawner | null | undefined;
-  let supervisor: TaskSupervisor | null = null;
-  const supervising =
-    o.supervise === false || o.spawner === false || o.spawner === "shell"
-      ? Promise.resolve(null)
-      : TaskSupervisor.start(undefined, { leaseOwner: owner, killGraceMs: KILL_GRACE_MS });
+  // started with the launcher, asked by the first task, closed when the launcher ends
+  const starters = new TaskStarters(
+    o.supervise === false || o.spawner === false ? "none" : o.spawner === "shell" ? "shell" : "supervisor",
+    { leaseOwner: owner, killGraceMs: KILL_GRACE_MS },
+  );
   let closing = false;
   const wake = new Wakeup();
   const notify = () => wake.notify();
@@ -288,8 +284,9 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
       name: claim.job.name,
       launchDir: claim.launchDir,
     });
-    entry.promise = taskStarter()
-      .then(() =>
+    entry.promise = starters
+      .get()
+      .then(({ spawner, supervisor }) =>
         runLocally(transport, claim, {
           env: o.worker.env,
           ...(o.worker.preRun ? { preRun: o.worker.preRun } : {}),
@@ -304,7 +301,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
                   host: here,
                   schedulerJobId: o.schedulerJobId ?? "",
                   killGraceMs: KILL_GRACE_MS,
-                  spawner: spawner ?? null,
+                  spawner,
                   supervisor,
                 },
               }),
@@ -321,17 +318,6 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
         wake.notify();
       });
     running.set(claim.runId, entry);
-  };
-
-  // the supervisor if it started, else the task-shell spawner (once, at the first task)
-  const taskStarter = async () => {
-    if (spawner !== undefined) return;
-    supervisor = await supervising;
-    if (spawner !== undefined) return; // another task got here first
-    spawner =
-      supervisor !== null || o.supervise === false || o.spawner === false
-        ? null
-        : TaskSpawner.start(TASK_SHELL);
   };
 
   const takeClaims = (got: ClaimResult) => {
@@ -410,8 +396,7 @@ export async function launch(store: Store, o: LaunchOptions): Promise<LaunchSumm
     o.warnings?.removeEventListener("warning", onWarning);
     o.stop?.removeEventListener("abort", notify);
     await Promise.allSettled([...running.values()].map((r) => r.promise));
-    spawner?.close();
-    (await supervising)?.close();
+    await starters.close();
     o.events.emit("launcher:stop", {
       completed: summary.completed,
       failed: summary.failed,

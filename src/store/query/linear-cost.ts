@@ -22,6 +22,8 @@
  * with 60 words counts about 130, not the 360 of its letters.
  */
 
+import { type Range, utf16Alternatives } from "./regex-forms.ts";
+
 /** Most fixed strings tracked as one run: a longer product (`(a|b)(c|d)…`) is counted as a sum. */
 export const MAX_RUN_STRINGS = 256;
 
@@ -66,4 +68,47 @@ export function stringSteps(strings: readonly (readonly string[])[]): number {
     }
   }
   return most + forks(strings.length);
+}
+
+/** What a piece of a pattern counts: its steps, and the fixed strings it matches if that is all. */
+export interface Counted {
+  steps: number;
+  strings?: string[][];
+}
+
+/** A class on the linear engine: a thread for each alternative of its UTF-16 form, and the forks. */
+export const classSteps = (ranges: readonly Range[], negated: boolean) => {
+  const n = Math.max(utf16Alternatives(ranges, negated).length, 1);
+  return n + forks(n);
+};
+
+/** A run of fixed strings and the pieces before it, summed up (linear-cost.ts). */
+export class Steps {
+  #done = 0;
+  #run: string[][] | undefined = [[]];
+  #mixed = false;
+
+  add(piece: Counted): void {
+    if (piece.strings && this.#run && this.#run.length * piece.strings.length <= MAX_RUN_STRINGS) {
+      this.#run = this.#run.flatMap((a) => piece.strings!.map((b) => [...a, ...b]));
+      return;
+    }
+    this.#flush();
+    if (piece.strings) this.#run = piece.strings;
+    else {
+      this.#done += piece.steps;
+      this.#mixed = true;
+    }
+  }
+
+  #flush(): void {
+    if (this.#run) this.#done += stringSteps(this.#run);
+    this.#run = undefined;
+    this.#mixed = true;
+  }
+
+  get result(): Counted {
+    if (!this.#mixed && this.#run) return { steps: stringSteps(this.#run), strings: this.#run };
+    return { steps: this.#done + (this.#run ? stringSteps(this.#run) : 0) };
+  }
 }

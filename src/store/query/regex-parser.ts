@@ -4,13 +4,12 @@
  * engine would read differently or could not run.
  */
 
-import { forks, MAX_RUN_STRINGS, repeatSteps, stringSteps } from "./linear-cost.ts";
+import { classSteps, forks, MAX_RUN_STRINGS, repeatSteps, Steps, stringSteps } from "./linear-cost.ts";
 import {
   codePointClass,
   linearRepeat,
   type Quantifier,
   type Range,
-  utf16Alternatives,
   utf16Class,
   utf16Literal,
 } from "./regex-forms.ts";
@@ -26,12 +25,6 @@ import {
 } from "./zero-width.ts";
 
 export const MAX_REPEAT = 100;
-
-/** A class on the linear engine: a thread for each alternative of its UTF-16 form, and the forks. */
-const classSteps = (ranges: readonly Range[], negated: boolean) => {
-  const n = Math.max(utf16Alternatives(ranges, negated).length, 1);
-  return n + forks(n);
-};
 
 /** UTF-16 only: not between the two halves of a surrogate pair. */
 const NOT_MID_PAIR = "(?<![\\uD800-\\uDBFF])";
@@ -56,37 +49,6 @@ export interface Piece {
 
 /** A zero-width piece: no steps, matches the empty string. */
 const ZERO = { steps: 0, strings: [[]] as string[][] };
-
-/** A run of fixed strings and the pieces before it, summed up (linear-cost.ts). */
-class Steps {
-  #done = 0;
-  #run: string[][] | undefined = [[]];
-  #mixed = false;
-
-  add(piece: Pick<Piece, "steps" | "strings">): void {
-    if (piece.strings && this.#run && this.#run.length * piece.strings.length <= MAX_RUN_STRINGS) {
-      this.#run = this.#run.flatMap((a) => piece.strings!.map((b) => [...a, ...b]));
-      return;
-    }
-    this.#flush();
-    if (piece.strings) this.#run = piece.strings;
-    else {
-      this.#done += piece.steps;
-      this.#mixed = true;
-    }
-  }
-
-  #flush(): void {
-    if (this.#run) this.#done += stringSteps(this.#run);
-    this.#run = undefined;
-    this.#mixed = true;
-  }
-
-  get result(): Pick<Piece, "steps" | "strings"> {
-    if (!this.#mixed && this.#run) return { steps: stringSteps(this.#run), strings: this.#run };
-    return { steps: this.#done + (this.#run ? stringSteps(this.#run) : 0) };
-  }
-}
 
 export class RegexSyntaxError extends Error {}
 
