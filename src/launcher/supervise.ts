@@ -214,7 +214,7 @@ export class SupervisedRun {
       this.#pgid = undefined;
       // a signal the supervisor or task shell caught that this launcher did not send (the
       // scheduler's TERM to every process of the allocation): run.sh would have recorded it too
-      if (this.#signal === null) this.#signal = end.signal ?? caughtSignal(p.task(i).dir);
+      if (this.#signal === null) this.#signal = end.signal;
       if (this.#signal !== null) {
         state = "FAILED";
         failedTask = i;
@@ -262,7 +262,9 @@ export class SupervisedRun {
         });
       return end;
     }
-    return { code: await this.#shellTask(task, i, startedAt), signal: null };
+    const code = await this.#shellTask(task, i, startedAt);
+    // the task shell writes the signal it caught to a file (the supervisor says it on its line)
+    return { code, signal: caughtSignal(this.#paths.task(i).dir) };
   }
 
   #baseEnv: Record<string, string> | undefined;
