@@ -5,7 +5,12 @@
  * claimed job and run ids and when it started and stopped (ms on the shared wall clock).
  * Used by test/scale-claims.test.ts and bench/claims.ts.
  *
- *   node test/helpers/claimer.ts '<database target JSON>' <batch> <lease owner>
+ * With `hold`, a claimer stops after its first batch, prints "first" and waits for a second
+ * line: a test can make sure every claimer holds claims before the free-for-all. (Without it,
+ * SQLite lets a claimer that just committed take the lock again before the others' busy retries
+ * wake up, and one claimer can take all 10,000 jobs.)
+ *
+ *   node test/helpers/claimer.ts '<database target JSON>' <batch> <lease owner> [hold]
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -22,6 +27,8 @@ export interface ClaimerResult {
 
 export interface Claimer {
   ready: Promise<void>;
+  /** With `hold`: resolves once the first batch is claimed; `go()` again lets it go on. */
+  first: Promise<void>;
   done: Promise<ClaimerResult>;
   go(): void;
 }
@@ -29,10 +36,14 @@ export interface Claimer {
 const SELF = fileURLToPath(import.meta.url);
 
 /** Start a claimer process; `go()` once every claimer is `ready`, so that they start together. */
-export function startClaimer(target: DatabaseTarget, batch: number, owner: string): Claimer {
-  const c = spawn(process.execPath, [SELF, JSON.stringify(target), String(batch), owner], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+export function startClaimer(
+  target: DatabaseTarget,
+  batch: number,
+  owner: string,
+  opts: { hold?: boolean } = {},
+): Claimer {
+  const args = [SELF, JSON.stringify(target), String(batch), owner, ...(opts.hold ? ["hold"] : [])];
+  const c = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: c.stdout })[Symbol.asyncIterator]();
   const next = async () => {
     const { value, done } = await lines.next();
@@ -42,21 +53,31 @@ export function startClaimer(target: DatabaseTarget, batch: number, owner: strin
   const ready = next().then((l) => {
     if (l !== "ready") throw new Error(`claimer ${owner}: ${l}`);
   });
-  const done = ready.then(async () => JSON.parse(await next()) as ClaimerResult);
-  return { ready, done, go: () => c.stdin.end("go\n") };
+  const first = opts.hold
+    ? ready.then(async () => {
+        const l = await next();
+        if (l !== "first") throw new Error(`claimer ${owner}: ${l}`);
+      })
+    : ready;
+  const done = first.then(async () => JSON.parse(await next()) as ClaimerResult);
+  return { ready, first, done, go: () => c.stdin.write("go\n") };
 }
 
 async function claimerMain(): Promise<void> {
-  const [targetJson, batch, owner] = process.argv.slice(2);
+  const [targetJson, batch, owner, hold] = process.argv.slice(2);
   const store = await openStore(JSON.parse(targetJson!) as DatabaseTarget, { migrate: false });
   await store.countClaimable("local", []); // connect before the start line
+  const input = createInterface({ input: process.stdin });
+  const line = () => new Promise<void>((resolve) => input.once("line", () => resolve()));
   process.stdout.write("ready\n");
-  await new Promise<void>((resolve) =>
-    createInterface({ input: process.stdin }).once("line", () => resolve()),
-  );
+  await line();
   const claims: ClaimerResult["claims"] = [];
   const start = performance.timeOrigin + performance.now();
-  for (;;) {
+  for (let round = 0; ; round++) {
+    if (round === 1 && hold === "hold") {
+      process.stdout.write("first\n");
+      await line();
+    }
     const { claimed, failed } = await claimRuns(store, {
       worker: { name: "local", workDir: "/scratch/runs", categories: [] },
       limit: Number(batch),
@@ -71,6 +92,7 @@ async function claimerMain(): Promise<void> {
     for (const c of claimed) claims.push({ jobId: c.job.id, runId: c.runId, launchDir: c.launchDir });
   }
   const end = performance.timeOrigin + performance.now();
+  input.close();
   await store.close();
   process.stdout.write(`${JSON.stringify({ claims, start, end } satisfies ClaimerResult)}\n`);
 }
