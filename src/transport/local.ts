@@ -56,6 +56,20 @@ export function execLocal(spec: CommandSpec): Promise<CommandOutput> {
 }
 
 /**
+ * A temporary name beside `file`, unique across processes and hosts sharing the folder: a random
+ * prefix drawn once per process, then a counter (a `randomBytes` call per file was 3 % of a
+ * supervised no-op job's launcher time).
+ */
+const TMP_PREFIX = randomBytes(6).toString("hex");
+let tmpCounter = 0;
+function tempBeside(file: string): string {
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${TMP_PREFIX}${(++tmpCounter).toString(36)}.tmp`,
+  );
+}
+
+/**
  * Write a file atomically: temporary name in the same directory, then rename, so a reader sees
  * the old file or the new one, never half of one. `durable` adds an fsync before the rename
  * (0.8 ms here); bundle files skip it — a machine crash loses the run anyway.
@@ -65,7 +79,7 @@ export async function writeFileAtomic(
   content: string | Uint8Array,
   options: { mode?: number; durable?: boolean } = {},
 ): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = tempBeside(file);
   const handle = await fs.open(tmp, "w", options.mode ?? 0o644);
   try {
     await handle.writeFile(content);
@@ -99,10 +113,17 @@ function isInside(real: string, root: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
+/**
+ * Real paths through libc's realpath(3): Node's own `realpathSync` lstat()s every component from
+ * JavaScript, 2.7× slower here (5.4 against 2.0 µs for a launch folder's file; a finished job's
+ * files are read through it, 8 per job).
+ */
+const realpath = fsSync.realpathSync.native;
+
 /** The real path of a `within` folder (or the folder as given when it does not exist). */
 function realRoot(within: string): string {
   try {
-    return fsSync.realpathSync(within);
+    return realpath(within);
   } catch {
     return path.resolve(within);
   }
@@ -122,7 +143,7 @@ export function readBoundedSync(
   const max = options.maxBytes ?? DEFAULT_READ_LIMIT;
   let real: string;
   try {
-    real = fsSync.realpathSync(file);
+    real = realpath(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return null;
@@ -238,10 +259,7 @@ export class LocalTransport implements Transport {
     options: { mode?: number; durable?: boolean } = {},
   ): Promise<void> {
     if (options.durable) return writeFileAtomic(file, content, options);
-    const tmp = path.join(
-      path.dirname(file),
-      `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`,
-    );
+    const tmp = tempBeside(file);
     fsSync.writeFileSync(tmp, content, { mode: options.mode ?? 0o644 });
     try {
       fsSync.renameSync(tmp, file);
