@@ -1,9 +1,11 @@
 /**
  * On PostgreSQL the store runs its statements as named prepared statements, parsed and planned
- * once per connection (src/store/postgres/client.ts). When another process changes a table's
- * shape behind one — a newer ferry's migration adds a column behind `SELECT *` — PostgreSQL
- * refuses to run it ("cached plan must not change result type"): reads, writes and transactions
- * must go on working, on the connections that had prepared it.
+ * once per connection (src/store/postgres/client.ts). Reads, writes and transactions must go on
+ * working when the server's prepared statements are no longer what the client believes:
+ * another process changed a table's shape behind one (a newer ferry's migration adds a column
+ * behind `SELECT *`: "cached plan must not change result type"), or the connection forgot them
+ * (DISCARD ALL, or a pooler such as PgBouncer handing the client another server connection:
+ * "prepared statement … does not exist").
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -44,6 +46,30 @@ describe("prepared statements on PostgreSQL", { skip: postgres.skip }, () => {
     for (let i = 0; i < 3; i++) assert.equal((await claim(ts.store)).claimed.length, 1);
     const names = await preparedHere(ts.store);
     assert.ok(names.filter((n) => n.startsWith("ferry_")).length >= 3, `prepared: ${names.join(", ")}`);
+    // a name is a hash of the statement's text: the same in every process
+    const again = await ts.reopen();
+    await claim(again);
+    const theirs = await preparedHere(again);
+    assert.ok(
+      theirs.some((n) => n.startsWith("ferry_") && names.includes(n)),
+      "another store names the claim statement alike",
+    );
+  });
+
+  test("a connection that forgot its prepared statements: queries and transactions go on", async () => {
+    await using ts = await postgres.open();
+    const f = flow("p");
+    for (let i = 0; i < 4; i++) f.job(`j${i}`, { sh: "true" });
+    const { jobIds } = await addFlow(ts.store, f.build());
+    const id = jobIds.j0!;
+    assert.equal((await claim(ts.store)).claimed.length, 1);
+    assert.equal((await ts.store.getJob(id))?.name, "j0");
+    // every idle connection of the pool forgets (the pool reuses the one released last)
+    for (let i = 0; i < 4; i++) await ts.store.db.exec("DEALLOCATE ALL");
+    assert.equal((await ts.store.getJob(id))?.name, "j0", "read outside a transaction");
+    const { claimed, failed } = await claim(ts.store);
+    assert.deepEqual([claimed.length, failed.length], [1, 0], "a claim in a transaction");
+    assert.equal((await ts.store.findRuns({})).length, 2, "both claims wrote their run");
   });
 
   test("a table changed behind a prepared statement: queries and transactions go on", async () => {

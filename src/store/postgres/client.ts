@@ -3,6 +3,7 @@
  * launchers or runners at once: claims use FOR UPDATE SKIP LOCKED, and a transaction that loses
  * a deadlock or serialization race is retried whole.
  */
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { StoreError } from "../../model/errors.ts";
 import { parseJson } from "../../model/json.ts";
@@ -75,28 +76,44 @@ function isConnectionLoss(e: unknown): boolean {
  * connection that used it: statements with few parameters (the per-job hot paths) and at most
  * MAX_NAMED texts per process; anything else runs unnamed as before.
  *
- * A prepared statement whose tables changed shape (a migration by another process added a
- * column behind `SELECT *`) fails with "cached plan must not change result type": naming stops
- * for this process, the query or transaction is retried, and the connection is not reused.
+ * A name is a hash of the statement's text, so it means the same statement in every process and
+ * every ferry version: behind a pooler that hands one server connection to several clients
+ * (PgBouncer in transaction mode), a name another process prepared there is the same statement,
+ * never another one run with this process's parameters.
+ *
+ * When the server's prepared statements are not what `pg` believes is prepared on the
+ * connection — a pooler switched server connections ("prepared statement … does not exist" or
+ * "… already exists"), DISCARD ALL, or a table changed shape behind `SELECT *` ("cached plan
+ * must not change result type") — naming stops for this store, the query (or the whole
+ * transaction) is retried unnamed, and that connection is not reused.
  */
 const MAX_NAMED = 256;
 const MAX_NAMED_PARAMS = 100;
 const statementNames = new Map<string, string>();
-let naming = true;
 
-function statementName(text: string, params: number): string | undefined {
-  if (!naming) return undefined;
+/** Whether one open store (its pool) still names its statements. */
+interface Naming {
+  on: boolean;
+}
+
+function statementName(naming: Naming, text: string, params: number): string | undefined {
+  if (!naming.on) return undefined;
   let name = statementNames.get(text);
   if (name === undefined && statementNames.size < MAX_NAMED && params <= MAX_NAMED_PARAMS) {
-    name = `ferry_${statementNames.size}`;
+    name = `ferry_${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
     statementNames.set(text, name);
   }
   return name;
 }
 
-/** SQLSTATE 0A000 "cached plan must not change result type": a named statement went stale. */
-function isStalePlan(e: unknown): boolean {
-  return errorCode(e) === "0A000" && /cached plan/i.test((e as Error)?.message ?? "");
+/**
+ * The connection's prepared statements are not what `pg` tracks: 26000 (does not exist),
+ * 42P05 (already exists), 0A000 "cached plan must not change result type".
+ */
+function isPreparedMismatch(e: unknown): boolean {
+  const code = errorCode(e);
+  if (code === "26000" || code === "42P05") return true;
+  return code === "0A000" && /cached plan/i.test((e as Error)?.message ?? "");
 }
 
 function values(params: readonly SqlParam[] | undefined): unknown[] {
@@ -112,21 +129,23 @@ class PgClient implements SqlClient {
   readonly dialect = postgresDialect;
   readonly #q: Queryable;
   readonly #where: string;
-  /** Outside a transaction (the pool): a stale named statement is retried at once, unnamed. */
+  readonly #naming: Naming;
+  /** Outside a transaction (the pool): a mismatched named statement is retried at once, unnamed. */
   readonly #pooled: boolean;
-  constructor(q: Queryable, where: string, pooled: boolean) {
+  constructor(q: Queryable, where: string, naming: Naming, pooled: boolean) {
     this.#q = q;
     this.#where = where;
+    this.#naming = naming;
     this.#pooled = pooled;
   }
   async #query(sql: string, params?: readonly SqlParam[]): Promise<pg.QueryResult> {
     const text = numberPlaceholders(sql);
     const v = values(params);
     try {
-      return await this.#q.query({ name: statementName(text, v.length), text, values: v });
+      return await this.#q.query({ name: statementName(this.#naming, text, v.length), text, values: v });
     } catch (e) {
-      if (isStalePlan(e)) {
-        naming = false;
+      if (isPreparedMismatch(e)) {
+        this.#naming.on = false;
         if (this.#pooled) {
           try {
             return await this.#q.query({ text, values: v });
@@ -173,6 +192,7 @@ class PgDb implements Db {
   readonly #pool: pg.Pool;
   readonly #client: PgClient;
   readonly #where: string;
+  readonly #naming: Naming = { on: true };
 
   constructor(url: string, schema: string | undefined) {
     const parsed = new URL(url);
@@ -193,7 +213,7 @@ class PgDb implements Db {
     // `transaction` — before its own listener exists (seen under pg_terminate_backend in a
     // loop: test/crash-postgres.test.ts). Errors still reach queries and the transaction.
     this.#pool.on("connect", (client) => client.on("error", () => {}));
-    this.#client = new PgClient(this.#pool, this.#where, true);
+    this.#client = new PgClient(this.#pool, this.#where, this.#naming, true);
   }
 
   all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
@@ -237,15 +257,15 @@ class PgDb implements Db {
       let broken = false;
       try {
         await conn.query("BEGIN");
-        const result = await fn(new PgClient(conn, this.#where, false));
+        const result = await fn(new PgClient(conn, this.#where, this.#naming, false));
         if (lost !== null) throw describePgError(lost, this.#where);
         committing = true;
         await conn.query("COMMIT");
         return result;
       } catch (e) {
         const connectionLost = lost !== null || isConnectionLoss(e);
-        // this connection keeps its stale prepared statements: do not hand it out again
-        const stale = isStalePlan(e);
+        // this connection's prepared statements are not what pg tracks: do not hand it out again
+        const stale = isPreparedMismatch(e);
         if (connectionLost || stale) broken = true;
         else {
           try {
