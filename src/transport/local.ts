@@ -60,13 +60,12 @@ export function execLocal(spec: CommandSpec): Promise<CommandOutput> {
  * prefix drawn once per process, then a counter (a `randomBytes` call per file was 3 % of a
  * supervised no-op job's launcher time).
  */
-const TMP_PREFIX = randomBytes(6).toString("hex");
+let tmpPrefix: string | undefined;
 let tmpCounter = 0;
 function tempBeside(file: string): string {
-  return path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${TMP_PREFIX}${(++tmpCounter).toString(36)}.tmp`,
-  );
+  tmpPrefix ??= randomBytes(6).toString("hex");
+  tmpCounter++;
+  return path.join(path.dirname(file), `.${path.basename(file)}.${tmpPrefix}${tmpCounter.toString(36)}.tmp`);
 }
 
 /**
