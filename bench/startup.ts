@@ -8,10 +8,11 @@
  *
  * The default baseline is a6b51ab, the last commit before the command table was rewritten to
  * load command modules lazily (issue #12: `ferry --version` took 0.3–0.5 s). This tree is
- * measured with Node's compile cache (what `ferry` turns on) and without it.
+ * measured with Node's compile cache (what `ferry` turns on) and without it, and as the package
+ * installs it: a copy built with scripts/build.mjs, run through its bin/ferry.mjs (the bundled CLI).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_BENCH_DIR, printTable } from "./common.ts";
@@ -61,6 +62,17 @@ try {
     timeOnce([node, cli(root), "delete", "--all", "--yes"], dir);
     return dir;
   };
+  // this tree as the package installs it: built (scripts/build.mjs), the command being the bundled
+  // CLI that bin/ferry.mjs prefers (dist/cli-bundle/)
+  const built = join(tmp, "built");
+  for (const entry of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"])
+    cpSync(join(ROOT, entry), join(built, entry));
+  for (const dir of ["src", "bin", "scripts", "schema", "examples"])
+    cpSync(join(ROOT, dir), join(built, dir), { recursive: true, filter: (p) => !p.endsWith(".test.ts") });
+  symlinkSync(join(ROOT, "node_modules"), join(built, "node_modules"));
+  const build = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: built, encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`build: ${build.stderr}`);
+  const installed = join(built, "bin", "ferry.mjs");
   const project = emptyProject(ROOT, "project");
   const baseProject = emptyProject(base, "baseline-project");
   const cold = { NODE_DISABLE_COMPILE_CACHE: "1" };
@@ -76,6 +88,8 @@ try {
       cold,
     ],
     ["ferry jobs list (empty project), this tree", [node, cli(ROOT), "jobs", "list"]],
+    ["ferry --version, this tree built (the installed CLI bundle)", [node, installed, "--version"]],
+    ["ferry jobs list (empty project), this tree built", [node, installed, "jobs", "list"]],
   ];
   if (!existsSync(cli(base))) throw new Error(`${baseline} has no src/cli/main.ts`);
   const samples = cases.map(() => [] as number[]);
@@ -85,13 +99,13 @@ try {
   const floor = median(samples[0]!);
   printTable(
     ["command", "median", "minus floor", "conditions"],
-    cases.map(([label], k) => {
+    cases.map(([label, argv], k) => {
       const m = median(samples[k]!);
       return [
         label,
         `${m.toFixed(0)} ms`,
         k === 0 ? "-" : `${(m - floor).toFixed(0)} ms`,
-        `${runs} runs, Node ${process.versions.node}, sources (type stripping)`,
+        `${runs} runs, Node ${process.versions.node}, ${argv.includes(installed) ? "dist/cli-bundle" : "sources (type stripping)"}`,
       ];
     }),
   );

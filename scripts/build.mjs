@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Build dist/ for the published package: tsc (rewriting .ts imports to .js), then the files tsc
-// does not copy (SQL migrations, the py task runner, the pull launcher's task supervisor), then a check that everything loaded at run time is there.
+// Build dist/ for the published package: tsc (rewriting .ts imports to .js), the CLI bundle, then
+// the files tsc does not copy (SQL migrations, the py task runner, the pull launcher's task
+// supervisor), then a check that everything loaded at run time is there.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, rmSync } from "node:fs";
 
@@ -23,6 +24,27 @@ await build({
   outfile: "dist/web/client/app.js",
   logLevel: "warning",
 });
+// The `ferry` command as one bundle with its dependencies (chunks split at the command table's
+// lazy imports): a command loads a few files instead of about 330 modules. `ferry jobs list`
+// on an empty project: 90 ms and 68 MB against 130 ms and 80 MB from per-module files. The
+// library (dist/index.js) stays per module. Kept external: esbuild (a native binary, used at
+// run time to bundle js tasks) and pg (CommonJS with an optional native module). Files read at
+// run time are found from the package root (src/package-files.ts), not from a chunk's place.
+await build({
+  entryPoints: { main: "src/cli/main.ts" },
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node22",
+  outdir: "dist/cli-bundle",
+  external: ["esbuild", "pg", "pg-native"],
+  // bundled CommonJS (commander) calls require() for Node's built-ins
+  banner: {
+    js: 'import { createRequire as __ferryCreateRequire } from "node:module"; const require = __ferryCreateRequire(import.meta.url);',
+  },
+  logLevel: "warning",
+});
 cpSync("src/exec/ferry_py.py", "dist/exec/ferry_py.py");
 cpSync("src/launcher/supervisor.py", "dist/launcher/supervisor.py");
 // what the package loads at run time besides what tsc emits for imports: the entry points, the
@@ -31,6 +53,7 @@ const needed = [
   "dist/index.js",
   "dist/index.d.ts",
   "dist/cli/main.js",
+  "dist/cli-bundle/main.js",
   "dist/exec/js-task.js",
   "dist/exec/ferry_py.py",
   "dist/launcher/supervisor.py",

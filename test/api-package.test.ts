@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -132,6 +132,9 @@ console.log(JSON.stringify({ version: FERRY_VERSION, summary, outputs: jobs.map(
     ["a", { value: 7 }],
     ["b", { value: 49 }],
   ]);
+  // the installed command runs the bundled CLI (scripts/build.mjs), which finds the package's
+  // files (migrations, the task supervisor, the js runtime, the examples) from the package root
+  assert.ok(existsSync(join(app, "node_modules", "ferry-hpc", "dist", "cli-bundle", "main.js")));
   const demo = run(process.execPath, [join(app, "node_modules", ".bin", "ferry"), "demo", "--json"], app);
   assert.equal(demo.code, 0, `the demo runs from the installed package (examples/ shipped): ${demo.stderr}`);
   assert.equal(JSON.parse(demo.stdout).ok, true);

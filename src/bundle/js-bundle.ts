@@ -7,16 +7,14 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { type Issue, ValidationError } from "../model/errors.ts";
 import type { JsTask, Task } from "../model/types.ts";
+import { codeModule } from "../package-files.ts";
 
 function runtimePath(): string {
-  for (const ext of ["ts", "js"]) {
-    const p = fileURLToPath(new URL(`../exec/js-task.${ext}`, import.meta.url));
-    if (existsSync(p)) return p;
-  }
+  const p = codeModule("exec/js-task");
+  if (existsSync(p)) return p;
   throw new Error("ferry's worker runtime (exec/js-task) is missing from this installation");
 }
 

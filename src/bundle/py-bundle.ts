@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { posix } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Task } from "../model/types.ts";
+import { codeFile } from "../package-files.ts";
 import type { Transport } from "../transport/types.ts";
 import { type BundlePaths, pyFileInBundle } from "./layout.ts";
 
@@ -14,7 +14,7 @@ let runner: string | undefined;
 
 /** The runner's source (read once per process). */
 export function pyRunnerSource(): string {
-  runner ??= readFileSync(fileURLToPath(new URL("../exec/ferry_py.py", import.meta.url)), "utf8");
+  runner ??= readFileSync(codeFile("exec/ferry_py.py"), "utf8");
   return runner;
 }
 

@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { codeFile } from "../package-files.ts";
 import { localProcessAlive } from "../transport/local.ts";
 import { supervisorMarker } from "./supervisor-marker.ts";
 
@@ -84,7 +84,7 @@ export class TaskSupervisor {
   readonly #started: Promise<boolean>;
 
   private constructor(python: string, o: { leaseOwner: string; killGraceMs: number }) {
-    script ??= readFileSync(fileURLToPath(new URL("./supervisor.py", import.meta.url)), "utf8");
+    script ??= readFileSync(codeFile("launcher/supervisor.py"), "utf8");
     this.#started = new Promise<boolean>((resolve) => {
       this.#ready = resolve;
     });

@@ -6,9 +6,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ResolvedProject, ResolvedWorker } from "../config/load.ts";
 import { formatWalltime, type ResolvedResources } from "../model/resources.ts";
+import { packageFile } from "../package-files.ts";
 import type { Scheduler, SubmitRequest } from "../schedulers/types.ts";
 import { shJoin, shQuote } from "../transport/quote.ts";
 
@@ -54,7 +54,7 @@ export function newPilotDir(worker: QueueWorker): PilotFiles {
 /** The command a compute node runs ferry with: configured, or this node and this ferry. */
 export function ferryCommand(worker: QueueWorker): string[] {
   if (worker.queue.ferry) return worker.queue.ferry;
-  return [process.execPath, fileURLToPath(new URL("../../bin/ferry.mjs", import.meta.url))];
+  return [process.execPath, packageFile("bin/ferry.mjs")];
 }
 
 /**

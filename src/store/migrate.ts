@@ -5,7 +5,9 @@
  * A database newer than the code is refused, never "downgraded" (graphile-worker src/migrate.ts).
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { StoreError } from "../model/errors.ts";
+import { codeFile } from "../package-files.ts";
 import type { Db, SqlClient } from "./sql.ts";
 
 export interface Migration {
@@ -15,14 +17,14 @@ export interface Migration {
 }
 
 export function loadMigrations(dialect: "sqlite" | "postgres"): Migration[] {
-  const dir = new URL(`./${dialect}/migrations/`, import.meta.url);
+  const dir = codeFile(`store/${dialect}/migrations`);
   return readdirSync(dir)
     .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
     .sort()
     .map((f) => ({
       version: Number(f.slice(0, 4)),
       name: f.slice(5, -4),
-      sql: readFileSync(new URL(f, dir), "utf8"),
+      sql: readFileSync(join(dir, f), "utf8"),
     }));
 }
 

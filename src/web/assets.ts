@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { codeFile } from "../package-files.ts";
 import { STYLE } from "./pages/style.ts";
 
 export interface Asset {
@@ -14,15 +14,16 @@ export interface Asset {
   type: string;
 }
 
-const require = createRequire(import.meta.url);
+// not named `require`: the CLI bundle (scripts/build.mjs) declares that one at the top of each chunk
+const fromHere = createRequire(import.meta.url);
 let cache: Promise<Record<string, Asset>> | null = null;
 
 async function clientBundle(): Promise<string> {
-  const prebuilt = fileURLToPath(new URL("./client/app.js", import.meta.url));
+  const prebuilt = codeFile("web/client/app.js");
   if (existsSync(prebuilt)) return readFileSync(prebuilt, "utf8");
   const { build } = await import("esbuild");
   const r = await build({
-    entryPoints: [fileURLToPath(new URL("./client/main.ts", import.meta.url))],
+    entryPoints: [codeFile("web/client/main.ts")],
     bundle: true,
     format: "esm",
     minify: true,
@@ -36,7 +37,7 @@ async function clientBundle(): Promise<string> {
 export function assets(): Promise<Record<string, Asset>> {
   cache ??= (async () => ({
     "htmx.js": {
-      body: readFileSync(require.resolve("htmx.org/dist/htmx.min.js"), "utf8"),
+      body: readFileSync(fromHere.resolve("htmx.org/dist/htmx.min.js"), "utf8"),
       type: "text/javascript; charset=utf-8",
     },
     "app.js": { body: await clientBundle(), type: "text/javascript; charset=utf-8" },

@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { openProject } from "../../api/project.ts";
 import type { Job } from "../../model/types.ts";
+import { packageFile } from "../../package-files.ts";
 import type { CliContext } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
 import { json, paint } from "../output.ts";
@@ -25,7 +26,7 @@ export interface DemoResult {
   ok: boolean;
 }
 
-const example = (file: string) => new URL(`../../../examples/demo/${file}`, import.meta.url);
+const example = (file: string) => pathToFileURL(packageFile(`examples/demo/${file}`));
 
 /** The value the flow must produce, computed here with the same generator and seeds. */
 async function expectedPi(): Promise<number> {
