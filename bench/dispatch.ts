@@ -3,7 +3,10 @@
  * same command bare, measured in the same run on the same machine, with the machine's load.
  *
  *   npm run bench:dispatch -- [--jobs 500] [--concurrency 1,2] [--chain 50] [--rounds 3]
- *                             [--postgres postgres://…|""] [--strace]
+ *                             [--postgres postgres://…|""] [--strace] [--sources]
+ *
+ * ferry runs as the package installs it (a built copy of this tree, the bundled CLI); with
+ * `--sources`, from this checkout's TypeScript.
  *
  * Rows, per database and lane count:
  * - bare spawn: `sh -c true` spawned from Node, `concurrency` at a time — the floor;
@@ -24,11 +27,11 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
   bareSpawn,
   DEFAULT_BENCH_DIR,
+  ferryCommand,
   machineLoad,
   median,
   printTable,
@@ -45,6 +48,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     postgres: { type: "string", default: process.env.FERRY_TEST_PG_URL ?? "" },
     strace: { type: "boolean", default: false },
+    sources: { type: "boolean", default: false },
     dir: { type: "string", default: join(process.cwd(), DEFAULT_BENCH_DIR) },
   },
 });
@@ -52,8 +56,10 @@ const N = Number(values.jobs);
 const CHAIN = Number(values.chain);
 const ROUNDS = Math.max(1, Number(values.rounds));
 const CONCURRENCY = values.concurrency.split(",").map(Number);
-// started as the installed `ferry` command starts (compile cache on), as bench:peers does
-const MAIN = fileURLToPath(new URL("../bin/ferry.mjs", import.meta.url));
+mkdirSync(values.dir, { recursive: true });
+const BUILT = mkdtempSync(join(values.dir, "ferry-built-"));
+removeAtEnd(BUILT);
+const MAIN = ferryCommand(BUILT, values.sources);
 
 type Mode = "supervised" | "supervised, task shell" | "supervised, forked by the launcher" | "run.sh";
 
@@ -160,7 +166,7 @@ async function bare(concurrency: number): Promise<{ wall: number; cpu: number }>
 }
 
 console.log(
-  `dispatch benchmark: ${N} no-op sh jobs, chain of ${CHAIN}; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}); Node ${process.version}; load average before ${machineLoad()}; median of ${ROUNDS} round(s), every round runs each row once in turn; projects in ${values.dir}`,
+  `dispatch benchmark: ${N} no-op sh jobs, chain of ${CHAIN}; ferry ${values.sources ? "from its sources" : "built as installed (bundled CLI)"}; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}); Node ${process.version}; load average before ${machineLoad()}; median of ${ROUNDS} round(s), every round runs each row once in turn; projects in ${values.dir}`,
 );
 const modes: Mode[] = [
   "supervised",

@@ -4,7 +4,10 @@
  * min–max and ratios, with the machine's load.
  *
  *   npm run bench:peers -- [--jobs 300] [--chain 10,50] [--dag 10000] [--rounds 3]
- *                          [--dag-rounds 1] [--rerun-timeout 900] [--dir DIR]
+ *                          [--dag-rounds 1] [--rerun-timeout 900] [--sources] [--dir DIR]
+ *
+ * ferry runs as the package installs it: a copy of this tree built with scripts/build.mjs, its
+ * bin/ferry.mjs running the bundled CLI; `--sources` runs this checkout's TypeScript instead.
  *
  * - independent no-op jobs (`sh -c true`) at 1 and 2 lanes: `ferry launch --concurrency 1|2`,
  *   `rlaunch rapidfire`, jobflow `run_locally` (each job spawns `sh -c true`), and the bare
@@ -21,15 +24,18 @@
  * which a MongoDB server would not make it do. Times include each command's start-up (Node
  * for ferry, Python for FireWorks) except jobflow's, timed inside `run_locally`.
  */
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   bareSpawn,
   DEFAULT_BENCH_DIR,
+  ferryCommand,
   machineLoad,
   median,
   printTable,
+  removeAtEnd,
   removeKept,
   spread,
 } from "./common.ts";
@@ -45,6 +51,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     "dag-rounds": { type: "string", default: "1" },
     "rerun-timeout": { type: "string", default: "900" },
+    sources: { type: "boolean", default: false },
     dir: { type: "string", default: join(process.cwd(), DEFAULT_BENCH_DIR) },
   },
 });
@@ -53,7 +60,11 @@ const [SHORT, LONG] = values.chain.split(",").map(Number) as [number, number];
 const DAG = dagSize(Number(values.dag));
 const RERUN_TIMEOUT_S = Number(values["rerun-timeout"]);
 
-const tools = new Tools(peersVenv(), values.dir);
+mkdirSync(values.dir, { recursive: true });
+const built = mkdtempSync(join(values.dir, "ferry-built-"));
+removeAtEnd(built);
+// ferry as installed (the bundled CLI), or with --sources from this checkout's TypeScript
+const tools = new Tools(peersVenv(), values.dir, ferryCommand(built, values.sources));
 /** figure name → tool → measurements */
 const got = new Map<string, Map<string, number[]>>();
 const note = (figure: string, tool: string, x: number) => {
@@ -204,7 +215,7 @@ console.log(
   `peers benchmark: ${N} independent jobs, chains of ${SHORT} and ${LONG}, a ${DAG}-job DAG; ${values.rounds} rounds (${values["dag-rounds"]} for the DAG), interleaved`,
 );
 console.log(
-  `${cpus().length} cores (${cpus()[0]?.model ?? "?"}); Node ${process.version}; FireWorks 2.1.4 on mongomock-persistence, jobflow 0.4.0; ferry on SQLite; load average at start ${machineLoad()}`,
+  `${cpus().length} cores (${cpus()[0]?.model ?? "?"}); Node ${process.version}; FireWorks 2.1.4 on mongomock-persistence, jobflow 0.4.0; ferry on SQLite, ${values.sources ? "from its sources" : "built as installed (bundled CLI)"}; load average at start ${machineLoad()}`,
 );
 for (let r = 0; r < Number(values.rounds); r++) {
   await smallRound(r % 2 === 1);

@@ -12,10 +12,10 @@
  * installs it: a copy built with scripts/build.mjs, run through its bin/ferry.mjs (the bundled CLI).
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_BENCH_DIR, printTable } from "./common.ts";
+import { DEFAULT_BENCH_DIR, ferryCommand, printTable } from "./common.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const baseline = process.argv[2] ?? "a6b51ab";
@@ -62,17 +62,8 @@ try {
     timeOnce([node, cli(root), "delete", "--all", "--yes"], dir);
     return dir;
   };
-  // this tree as the package installs it: built (scripts/build.mjs), the command being the bundled
-  // CLI that bin/ferry.mjs prefers (dist/cli-bundle/)
-  const built = join(tmp, "built");
-  for (const entry of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"])
-    cpSync(join(ROOT, entry), join(built, entry));
-  for (const dir of ["src", "bin", "scripts", "schema", "examples"])
-    cpSync(join(ROOT, dir), join(built, dir), { recursive: true, filter: (p) => !p.endsWith(".test.ts") });
-  symlinkSync(join(ROOT, "node_modules"), join(built, "node_modules"));
-  const build = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: built, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`build: ${build.stderr}`);
-  const installed = join(built, "bin", "ferry.mjs");
+  // this tree as the package installs it: the bundled CLI that bin/ferry.mjs prefers
+  const installed = ferryCommand(join(tmp, "built"));
   const project = emptyProject(ROOT, "project");
   const baseProject = emptyProject(base, "baseline-project");
   const cold = { NODE_DISABLE_COMPILE_CACHE: "1" };

@@ -7,14 +7,10 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { openStore } from "../../src/store/open.ts";
 import { removeAtEnd } from "../common.ts";
 import { type FlowKind, ferryFlow } from "./flows.ts";
 import { PEERS_DIR } from "./venv.ts";
-
-// started as the installed `ferry` command starts: bin/ferry.mjs turns the compile cache on first
-const FERRY = fileURLToPath(new URL("../../bin/ferry.mjs", import.meta.url));
 
 export interface Measured {
   seconds: number;
@@ -60,10 +56,13 @@ export class Tools {
   readonly #python: string;
   readonly #bin: string;
   readonly #root: string;
-  constructor(bin: string, root: string) {
+  /** The `ferry` command's bin/ferry.mjs (bench/common.ts `ferryCommand`). */
+  readonly ferry: string;
+  constructor(bin: string, root: string, ferry: string) {
     this.#bin = bin;
     this.#python = join(bin, "python");
     this.#root = root;
+    this.ferry = ferry;
   }
 
   folder(prefix: string): { dir: string; dispose(): void } {
@@ -112,7 +111,7 @@ export class FerryProject {
   }
 
   run(args: readonly string[]): Promise<Measured> {
-    return this.#tools.measure([process.execPath, FERRY, ...args], this.dir);
+    return this.#tools.measure([process.execPath, this.#tools.ferry, ...args], this.dir);
   }
 
   async count(state: string): Promise<number> {
