@@ -110,6 +110,9 @@ describe("tasks supervised by the launcher", () => {
     const launching = p.launch();
     const dir = join(p.dir, "runs", "flow-1", "slow-1");
     await until("the task's child", () => existsSync(join(dir, "child")));
+    // the task can write its file before the launcher has written started.json from the
+    // supervisor's "started" line
+    await until("started.json", () => existsSync(bundlePaths(dir).started));
     const started = JSON.parse(readFileSync(bundlePaths(dir).started, "utf8")) as {
       pid: number;
       supervisor: number;
