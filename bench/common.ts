@@ -1,34 +1,14 @@
 /** What the benchmarks share: a throwaway PostgreSQL schema, their folder, and the table they print. */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, rmSync, symlinkSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 
 /** Where throwaway projects live: like a real project, in the working folder. */
 export const DEFAULT_BENCH_DIR = ".bench";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-/**
- * The `ferry` command as the package installs it: a copy of this tree in `dir`, built with
- * scripts/build.mjs, whose bin/ferry.mjs runs the bundled CLI (dist/cli-bundle/). Returns the
- * path of that bin/ferry.mjs. With `sources`, this tree's own bin/ferry.mjs (the TypeScript
- * sources, as in a development checkout without dist/).
- */
-export function ferryCommand(dir: string, sources = false): string {
-  if (sources) return join(ROOT, "bin", "ferry.mjs");
-  for (const entry of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"])
-    cpSync(join(ROOT, entry), join(dir, entry));
-  for (const sub of ["src", "bin", "scripts", "schema", "examples"])
-    cpSync(join(ROOT, sub), join(dir, sub), { recursive: true, filter: (p) => !p.endsWith(".test.ts") });
-  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
-  const build = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: dir, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`building ferry in ${dir}: ${build.stderr}`);
-  return join(dir, "bin", "ferry.mjs");
-}
+export { ferryCommand } from "../test/helpers/built.ts";
 
 const doomed: string[] = [];
 
