@@ -32,11 +32,31 @@ export async function transitionJobs(
   options: TransitionOptions,
 ): Promise<{ id: number; from: JobState }[]> {
   if (ids.length === 0 || options.from.length === 0) return [];
+  const sorted = [...ids].sort((a, b) => a - b);
+  const via = options.through;
+  if (c.dialect.name !== "postgres") return lockThenMove(c, sorted, options);
+  // PostgreSQL: lock, move and write the history in one statement for the jobs that need no
+  // lift (all of them, on a pull launcher's hot path); the others as below
+  const direct = options.from.filter((s) => !via?.from.includes(s));
+  const moved = await lockAndMovePostgres(c, sorted, direct, options);
+  if (!via) return moved;
+  const done = new Set(moved.map((m) => m.id));
+  const rest = sorted.filter((id) => !done.has(id));
+  if (rest.length === 0) return moved;
+  return [...moved, ...(await lockThenMove(c, rest, options))].sort((a, b) => a.id - b.id);
+}
+
+/** Read the jobs' states under a row lock, then move those in `from` (through `through`). */
+async function lockThenMove(
+  c: SqlClient,
+  sorted: readonly number[],
+  options: TransitionOptions,
+): Promise<{ id: number; from: JobState }[]> {
   const lock = c.dialect.name === "postgres" ? " FOR UPDATE" : "";
   const via = options.through;
   const states = [...new Set([...options.from, ...(via?.from ?? [])])];
   const picked: { id: number; from: JobState }[] = [];
-  for (const chunk of chunks([...ids].sort((a, b) => a - b))) {
+  for (const chunk of chunks(sorted)) {
     const rows = await c.all<{ id: number; state: string }>(
       `SELECT id, state FROM jobs WHERE id IN (${placeholders(chunk.length)}) AND state IN (${placeholders(states.length)}) ORDER BY id${lock}`,
       [...chunk, ...states],
@@ -59,6 +79,51 @@ export async function transitionJobs(
     return moveJobs(c, onward, options);
   }
   return moveJobs(c, picked, options);
+}
+
+/**
+ * PostgreSQL: the jobs among `sorted` in one of `from` are locked (in id order), moved to
+ * `options.to` and given their history rows, in one statement per chunk. The state table is
+ * checked on what moved; a forbidden transition throws, and the caller's transaction rolls back.
+ */
+async function lockAndMovePostgres(
+  c: SqlClient,
+  sorted: readonly number[],
+  from: readonly JobState[],
+  options: TransitionOptions,
+): Promise<{ id: number; from: JobState }[]> {
+  if (from.length === 0) return [];
+  const perJob = options.runId instanceof Map ? options.runId : null;
+  const single: number | null = options.runId instanceof Map ? null : (options.runId ?? null);
+  const moved: { id: number; from: JobState }[] = [];
+  for (const chunk of chunks(sorted, 300)) {
+    const runs = perJob
+      ? ` LEFT JOIN (VALUES ${chunk.map(() => "(CAST(? AS bigint), CAST(? AS bigint))").join(", ")}) AS r (job_id, run_id) ON r.job_id = u.id`
+      : "";
+    const rows = await c.all<{ id: number; from_state: string }>(
+      `WITH o AS (SELECT id, state FROM jobs WHERE id IN (${placeholders(chunk.length)}) AND state IN (${placeholders(from.length)}) ORDER BY id FOR UPDATE),
+       u AS (UPDATE jobs SET state = CAST(? AS text), updated_at = CAST(? AS bigint) FROM o WHERE jobs.id = o.id
+             RETURNING jobs.id, o.state AS from_state),
+       e AS (INSERT INTO job_events (job_id, run_id, from_state, to_state, at, reason)
+             SELECT u.id, ${perJob ? "r.run_id" : "CAST(? AS bigint)"}, u.from_state, CAST(? AS text), CAST(? AS bigint), CAST(? AS text)
+             FROM u${runs} ORDER BY u.id)
+       SELECT id, from_state FROM u ORDER BY id`,
+      [
+        ...chunk,
+        ...from,
+        options.to,
+        options.now,
+        ...(perJob ? [] : [single]),
+        options.to,
+        options.now,
+        options.reason,
+        ...(perJob ? chunk.flatMap((id) => [id, perJob.get(id) ?? null]) : []),
+      ],
+    );
+    for (const r of rows) moved.push({ id: Number(r.id), from: r.from_state as JobState });
+  }
+  for (const m of moved) assertTransition(m.from, options.to, m.id);
+  return moved;
 }
 
 /**
