@@ -1,14 +1,29 @@
 /** What the benchmarks share: a throwaway PostgreSQL schema, their folder, and the table they print. */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 
 /** Where throwaway projects live: like a real project, in the working folder. */
 export const DEFAULT_BENCH_DIR = ".bench";
 
-export { ferryCommand } from "../test/helpers/built.ts";
+import { ferryCommand } from "../test/helpers/built.ts";
+
+export { ferryCommand };
+
+/**
+ * The `ferry` a benchmark runs: built as installed in a throwaway folder under `benchDir`
+ * (removed with the projects, removeKept), or with `sources` this checkout's own.
+ */
+export function benchFerry(benchDir: string, sources: boolean): string {
+  if (sources) return ferryCommand("", true);
+  mkdirSync(benchDir, { recursive: true });
+  const built = mkdtempSync(join(benchDir, "ferry-built-"));
+  removeAtEnd(built);
+  return ferryCommand(built);
+}
 
 const doomed: string[] = [];
 

@@ -30,8 +30,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   bareSpawn,
+  benchFerry,
   DEFAULT_BENCH_DIR,
-  ferryCommand,
   machineLoad,
   median,
   printTable,
@@ -56,10 +56,7 @@ const N = Number(values.jobs);
 const CHAIN = Number(values.chain);
 const ROUNDS = Math.max(1, Number(values.rounds));
 const CONCURRENCY = values.concurrency.split(",").map(Number);
-mkdirSync(values.dir, { recursive: true });
-const BUILT = mkdtempSync(join(values.dir, "ferry-built-"));
-removeAtEnd(BUILT);
-const MAIN = ferryCommand(BUILT, values.sources);
+const MAIN = benchFerry(values.dir, values.sources);
 
 type Mode = "supervised" | "supervised, task shell" | "supervised, forked by the launcher" | "run.sh";
 

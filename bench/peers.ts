@@ -24,18 +24,16 @@
  * which a MongoDB server would not make it do. Times include each command's start-up (Node
  * for ferry, Python for FireWorks) except jobflow's, timed inside `run_locally`.
  */
-import { mkdirSync, mkdtempSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   bareSpawn,
+  benchFerry,
   DEFAULT_BENCH_DIR,
-  ferryCommand,
   machineLoad,
   median,
   printTable,
-  removeAtEnd,
   removeKept,
   spread,
 } from "./common.ts";
@@ -60,11 +58,8 @@ const [SHORT, LONG] = values.chain.split(",").map(Number) as [number, number];
 const DAG = dagSize(Number(values.dag));
 const RERUN_TIMEOUT_S = Number(values["rerun-timeout"]);
 
-mkdirSync(values.dir, { recursive: true });
-const built = mkdtempSync(join(values.dir, "ferry-built-"));
-removeAtEnd(built);
 // ferry as installed (the bundled CLI), or with --sources from this checkout's TypeScript
-const tools = new Tools(peersVenv(), values.dir, ferryCommand(built, values.sources));
+const tools = new Tools(peersVenv(), values.dir, benchFerry(values.dir, values.sources));
 /** figure name → tool → measurements */
 const got = new Map<string, Map<string, number[]>>();
 const note = (figure: string, tool: string, x: number) => {

@@ -37,12 +37,17 @@ const claim = (store: Store) =>
     host: "test",
   });
 
+/** A fresh store holding one flow of `n` independent jobs j0, j1, …; returns j0's id. */
+async function withJobs(ts: { store: Store }, n: number): Promise<number> {
+  const f = flow("p");
+  for (let i = 0; i < n; i++) f.job(`j${i}`, { sh: "true" });
+  return (await addFlow(ts.store, f.build())).jobIds.j0!;
+}
+
 describe("prepared statements on PostgreSQL", { skip: postgres.skip }, () => {
   test("statements are prepared once per connection and reused", async () => {
     await using ts = await postgres.open();
-    const f = flow("p");
-    for (let i = 0; i < 3; i++) f.job(`j${i}`, { sh: "true" });
-    await addFlow(ts.store, f.build());
+    await withJobs(ts, 3);
     for (let i = 0; i < 3; i++) assert.equal((await claim(ts.store)).claimed.length, 1);
     const names = await preparedHere(ts.store);
     assert.ok(names.filter((n) => n.startsWith("ferry_")).length >= 3, `prepared: ${names.join(", ")}`);
@@ -58,10 +63,7 @@ describe("prepared statements on PostgreSQL", { skip: postgres.skip }, () => {
 
   test("a connection that forgot its prepared statements: queries and transactions go on", async () => {
     await using ts = await postgres.open();
-    const f = flow("p");
-    for (let i = 0; i < 4; i++) f.job(`j${i}`, { sh: "true" });
-    const { jobIds } = await addFlow(ts.store, f.build());
-    const id = jobIds.j0!;
+    const id = await withJobs(ts, 4);
     assert.equal((await claim(ts.store)).claimed.length, 1);
     assert.equal((await ts.store.getJob(id))?.name, "j0");
     // every idle connection of the pool forgets (the pool reuses the one released last)
@@ -74,10 +76,7 @@ describe("prepared statements on PostgreSQL", { skip: postgres.skip }, () => {
 
   test("a table changed behind a prepared statement: queries and transactions go on", async () => {
     await using ts = await postgres.open();
-    const f = flow("p");
-    for (let i = 0; i < 4; i++) f.job(`j${i}`, { sh: "true" });
-    const { jobIds } = await addFlow(ts.store, f.build());
-    const id = jobIds.j0!;
+    const id = await withJobs(ts, 4);
     // prepare `SELECT * FROM jobs …` on the pool's connection and on a transaction's
     assert.equal((await ts.store.getJob(id))?.name, "j0");
     await ts.store.transaction(async (tx) => assert.equal((await tx.getJob(id))?.name, "j0"));

@@ -129,8 +129,8 @@ async function lockAndMovePostgres(
 /**
  * Moves jobs whose current state this transaction has already read under a row lock (a
  * `SELECT … FOR UPDATE`, or an `UPDATE … RETURNING` of the same rows on PostgreSQL; SQLite's
- * transaction holds the writer lock): the state and one job_events row each, without reading
- * them again.
+ * transaction holds the writer lock): the state and one job_events row each. On PostgreSQL in
+ * the one statement lockAndMovePostgres writes (its lock is already held).
  */
 async function moveJobs(
   c: SqlClient,
@@ -139,30 +139,10 @@ async function moveJobs(
 ): Promise<{ id: number; from: JobState }[]> {
   if (picked.length === 0) return [];
   for (const p of picked) assertTransition(p.from, options.to, p.id);
-  const runFor = (id: number): number | null =>
-    options.runId instanceof Map ? (options.runId.get(id) ?? null) : (options.runId ?? null);
   if (c.dialect.name === "postgres") {
-    // the states and their history rows in one statement (a data-modifying WITH always runs to
-    // completion): one round trip per transition instead of two
-    for (const chunk of chunks(picked, 300)) {
-      const events = chunk.map(() => "(CAST(? AS bigint), CAST(? AS bigint), CAST(? AS text))").join(", ");
-      await c.run(
-        `WITH moved AS (UPDATE jobs SET state = ?, updated_at = ? WHERE id IN (${placeholders(chunk.length)}))
-         INSERT INTO job_events (job_id, run_id, from_state, to_state, at, reason)
-         SELECT v.job_id, v.run_id, v.from_state, CAST(? AS text), CAST(? AS bigint), CAST(? AS text)
-         FROM (VALUES ${events}) AS v (job_id, run_id, from_state)`,
-        [
-          options.to,
-          options.now,
-          ...chunk.map((p) => p.id),
-          options.to,
-          options.now,
-          options.reason,
-          ...chunk.flatMap((p) => [p.id, runFor(p.id), p.from]),
-        ],
-      );
-    }
-    return [...picked];
+    // the same one statement as an unlocked move: the row lock it takes is already held
+    const ids = picked.map((p) => p.id).sort((x, y) => x - y);
+    return lockAndMovePostgres(c, ids, [...new Set(picked.map((p) => p.from))], options);
   }
   for (const chunk of chunks(picked)) {
     await c.run(`UPDATE jobs SET state = ?, updated_at = ? WHERE id IN (${placeholders(chunk.length)})`, [
@@ -171,6 +151,8 @@ async function moveJobs(
       ...chunk.map((p) => p.id),
     ]);
   }
+  const runFor = (id: number): number | null =>
+    options.runId instanceof Map ? (options.runId.get(id) ?? null) : (options.runId ?? null);
   await insertEvents(
     c,
     picked.map((m) => ({
